@@ -1,0 +1,121 @@
+package kernelmodel
+
+import "fmt"
+
+// Machine is one simulated computer. It owns every subsystem; the
+// subsystems arrive one by one (physical memory, slab, paging, processes,
+// reclaim) and Boot wires them together.
+type Machine struct {
+	Config Config
+	ctx    []Context
+}
+
+// Boot builds a machine from a configuration. It models the part of
+// init/main.c:start_kernel() that sets up memory management.
+func Boot(cfg Config) (*Machine, error) {
+	if _, err := NewConfig(cfg.Arch, nil); err != nil {
+		return nil, err
+	}
+	return &Machine{Config: cfg}, nil
+}
+
+// BugError is a kernel BUG: the kernel would have printed an oops.
+type BugError struct{ Msg string }
+
+func (e *BugError) Error() string { return e.Msg }
+
+// ContextKind is a kind of execution context.
+type ContextKind string
+
+const (
+	CtxIRQ     ContextKind = "irq"     // hard interrupt handler
+	CtxSoftIRQ ContextKind = "softirq" // softirq / bottom half
+	CtxAtomic  ContextKind = "atomic"  // spinlock held, preemption off
+	CtxCPU     ContextKind = "cpu"     // running on a chosen CPU
+	CtxTask    ContextKind = "as"      // the user context of a process
+)
+
+// Context is one entry of the execution-context stack.
+type Context struct {
+	Kind ContextKind
+	CPU  int // for CtxCPU
+	PID  int // for CtxTask
+}
+
+// EnterContext pushes an execution context. Contexts nest; a task may not
+// migrate to another CPU or switch to another process while atomic, as in
+// kernel/sched/core.c:__schedule_bug() ("scheduling while atomic").
+func (m *Machine) EnterContext(c Context) error {
+	switch c.Kind {
+	case CtxIRQ, CtxSoftIRQ, CtxAtomic:
+	case CtxCPU:
+		if c.CPU < 0 || c.CPU >= m.Config.CPUs {
+			return fmt.Errorf("cpu %d: the machine has CPUs 0 to %d", c.CPU, m.Config.CPUs-1)
+		}
+		if m.InAtomic() {
+			return &BugError{Msg: fmt.Sprintf("scheduling while atomic: cannot migrate to CPU %d inside %s context", c.CPU, m.atomicKind())}
+		}
+	case CtxTask:
+		if m.InAtomic() {
+			return &BugError{Msg: fmt.Sprintf("scheduling while atomic: cannot switch to pid %d inside %s context", c.PID, m.atomicKind())}
+		}
+		return fmt.Errorf("as %d: no process with pid %d", c.PID, c.PID)
+	default:
+		return fmt.Errorf("unknown context %q", c.Kind)
+	}
+	m.ctx = append(m.ctx, c)
+	return nil
+}
+
+// LeaveContext pops the innermost execution context.
+func (m *Machine) LeaveContext() {
+	if len(m.ctx) > 0 {
+		m.ctx = m.ctx[:len(m.ctx)-1]
+	}
+}
+
+// Contexts returns the execution-context stack, outermost first.
+func (m *Machine) Contexts() []Context { return append([]Context(nil), m.ctx...) }
+
+// InAtomic reports whether code may not sleep here: in an interrupt, a
+// softirq or with a spinlock held (include/linux/preempt.h:in_atomic()).
+func (m *Machine) InAtomic() bool { return m.atomicKind() != "" }
+
+func (m *Machine) atomicKind() ContextKind {
+	for i := len(m.ctx) - 1; i >= 0; i-- {
+		switch m.ctx[i].Kind {
+		case CtxIRQ, CtxSoftIRQ, CtxAtomic:
+			return m.ctx[i].Kind
+		}
+	}
+	return ""
+}
+
+// CPU is the CPU the current code runs on: the innermost cpu context, or 0.
+func (m *Machine) CPU() int {
+	for i := len(m.ctx) - 1; i >= 0; i-- {
+		if m.ctx[i].Kind == CtxCPU {
+			return m.ctx[i].CPU
+		}
+	}
+	return 0
+}
+
+// InvariantError is a violated invariant of the model: a bug in mmsim,
+// never in a script.
+type InvariantError struct {
+	Rule   string
+	Detail string
+}
+
+func (e *InvariantError) Error() string { return e.Rule + ": " + e.Detail }
+
+// Check verifies the invariants of every subsystem and returns the first
+// violation as an *InvariantError. Each subsystem adds its rules here as it
+// arrives; the machine itself has none beyond a well-formed configuration.
+func (m *Machine) Check() error {
+	if _, err := NewConfig(m.Config.Arch, nil); err != nil {
+		return &InvariantError{Rule: "config", Detail: err.Error()}
+	}
+	return nil
+}

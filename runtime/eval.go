@@ -1,0 +1,691 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"mmsim/lang"
+)
+
+// ctrl is how a statement ended.
+type ctrl int
+
+const (
+	ctrlNone ctrl = iota
+	ctrlBreak
+	ctrlContinue
+	ctrlReturn
+)
+
+// frame is one activation: the top level or a function call.
+type frame struct {
+	env  *env
+	fn   *Function // nil at the top level
+	file *lang.File
+	ret  Value
+}
+
+// ExecFile runs a script: the machine line (or the default machine), then
+// its top-level statements in order. test and setup blocks do not run here;
+// see RunTest. With CheckEnd the invariants are checked once at the end.
+func (th *Thread) ExecFile(f *lang.File) error {
+	stmts := f.Stmts
+	if !th.REPL {
+		for i, s := range stmts {
+			if m, ok := s.(*lang.MachineStmt); ok && i > 0 {
+				start, _ := m.Span()
+				return &Error{Kind: KindError, Pos: start, Msg: "machine must be the first statement of a script"}
+			}
+		}
+	}
+	if err := th.bootFor(stmts); err != nil {
+		return err
+	}
+	if err := th.Exec(f, stmts); err != nil {
+		return err
+	}
+	if th.CheckMode == CheckEnd {
+		return th.check(lang.Pos{File: f.Name})
+	}
+	return nil
+}
+
+// bootFor boots the default machine unless stmts start with a machine line
+// or a machine is already running.
+func (th *Thread) bootFor(stmts []lang.Stmt) error {
+	if th.booted {
+		return nil
+	}
+	if len(stmts) > 0 {
+		if _, ok := stmts[0].(*lang.MachineStmt); ok {
+			return nil
+		}
+	}
+	if th.Host != nil {
+		if err := th.Host.Boot(th, nil); err != nil {
+			return th.errAt(lang.Pos{}, err)
+		}
+	}
+	th.booted = true
+	return nil
+}
+
+// Exec runs top-level statements of f in the global scope. The REPL calls
+// it once per entry.
+func (th *Thread) Exec(f *lang.File, stmts []lang.Stmt) error {
+	if err := th.bootFor(stmts); err != nil {
+		return err
+	}
+	fr := &frame{env: th.globals, file: f}
+	savedStack, savedTop := th.stack, th.top
+	defer func() { th.stack, th.top = savedStack, savedTop }()
+	th.stack = []Frame{{Name: "<toplevel>"}}
+	for _, s := range stmts {
+		switch s.(type) {
+		case *lang.TestStmt, *lang.SetupStmt:
+			continue
+		}
+		th.top = s
+		c, err := th.exec(fr, s)
+		th.top = nil
+		if err != nil {
+			return err
+		}
+		if c != ctrlNone {
+			break
+		}
+	}
+	return nil
+}
+
+// Tests returns the test blocks of f in order.
+func Tests(f *lang.File) []*lang.TestStmt {
+	var out []*lang.TestStmt
+	for _, s := range f.Stmts {
+		if t, ok := s.(*lang.TestStmt); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// RunTest runs one test block on this (fresh) thread: the file's top level,
+// then its setup blocks, then the test's body.
+func (th *Thread) RunTest(f *lang.File, t *lang.TestStmt) error {
+	if err := th.ExecFile(f); err != nil {
+		return err
+	}
+	fr := &frame{env: th.globals, file: f}
+	th.stack = []Frame{{Name: "<toplevel>"}}
+	for _, s := range f.Stmts {
+		if su, ok := s.(*lang.SetupStmt); ok {
+			if _, err := th.execBlock(fr, su.Body); err != nil {
+				return err
+			}
+		}
+	}
+	th.stack = []Frame{{Name: "test " + fmt.Sprintf("%q", t.Name)}}
+	if _, err := th.execBlock(fr, t.Body); err != nil {
+		return err
+	}
+	if th.CheckMode == CheckEnd {
+		start, _ := t.Span()
+		return th.check(start)
+	}
+	return nil
+}
+
+// errAt gives err a position and a backtrace if it has none yet.
+func (th *Thread) errAt(p lang.Pos, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Pos.Line != 0 || e.Pos.File != "" {
+			return err
+		}
+		e2 := *e
+		e2.Pos = p
+		e2.Stack = th.stackAt(p)
+		return &e2
+	}
+	return &Error{Kind: KindOf(err), Pos: p, Msg: err.Error(), Stack: th.stackAt(p), Cause: err}
+}
+
+func (th *Thread) stackAt(p lang.Pos) []Frame {
+	st := append([]Frame(nil), th.stack...)
+	if len(st) > 0 {
+		st[len(st)-1].Pos = p
+	}
+	return st
+}
+
+func (th *Thread) errorf(n lang.Node, format string, args ...any) error {
+	start, _ := n.Span()
+	return &Error{Kind: KindError, Pos: start, Msg: fmt.Sprintf(format, args...), Stack: th.stackAt(start)}
+}
+
+func (th *Thread) check(p lang.Pos) error {
+	if th.Host == nil || th.CheckMode == CheckOff {
+		return nil
+	}
+	if err := th.Host.Check(th); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return th.errAt(p, err)
+		}
+		return &Error{Kind: KindInvariant, Pos: p, Msg: err.Error(), Stack: th.stackAt(p), Cause: err}
+	}
+	return nil
+}
+
+func (th *Thread) execBlock(fr *frame, b *lang.Block) (ctrl, error) {
+	for _, s := range b.Stmts {
+		c, err := th.exec(fr, s)
+		if err != nil || c != ctrlNone {
+			return c, err
+		}
+	}
+	return ctrlNone, nil
+}
+
+func (th *Thread) exec(fr *frame, s lang.Stmt) (ctrl, error) {
+	start, _ := s.Span()
+	if err := th.step(start); err != nil {
+		return ctrlNone, th.errAt(start, err)
+	}
+	if th.Trace != nil {
+		if line, _, ok := strings.Cut(fr.file.Text(s), "\n"); ok || line != "" {
+			fmt.Fprintf(th.Trace, "%s: %s\n", start, line)
+		}
+	}
+	c, compound, err := th.exec1(fr, s)
+	if err != nil {
+		return c, th.errAt(start, err)
+	}
+	if !compound && th.CheckMode == CheckEach {
+		if err := th.check(start); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// exec1 runs one statement; compound is true for statements whose inner
+// statements were checked one by one.
+func (th *Thread) exec1(fr *frame, s lang.Stmt) (c ctrl, compound bool, err error) {
+	switch s := s.(type) {
+	case *lang.ExprStmt:
+		return ctrlNone, false, th.exprStmt(fr, s)
+	case *lang.AssignStmt:
+		return ctrlNone, false, th.assign(fr, s)
+	case *lang.DeclStmt:
+		v, err := th.eval(fr, s.Value)
+		if err != nil {
+			return ctrlNone, false, err
+		}
+		v, err = convertTo(s.Type, v)
+		if err != nil {
+			return ctrlNone, false, th.errorf(s.Value, "cannot declare %s %s: %v", s.Type, s.Name.Name, err)
+		}
+		fr.env.set(s.Name.Name, v, s.Type)
+		return ctrlNone, false, nil
+	case *lang.CommandStmt:
+		_, err := th.command(fr, s)
+		return ctrlNone, false, err
+	case *lang.PrintStmt:
+		return ctrlNone, false, th.print(fr, s)
+	case *lang.ShowStmt:
+		return ctrlNone, false, th.show(fr, s)
+	case *lang.IfStmt:
+		c, err := th.ifStmt(fr, s)
+		return c, true, err
+	case *lang.Block:
+		c, err := th.execBlock(fr, s)
+		return c, true, err
+	case *lang.WhileStmt:
+		c, err := th.while(fr, s)
+		return c, true, err
+	case *lang.ForStmt:
+		c, err := th.forStmt(fr, s)
+		return c, true, err
+	case *lang.RepeatStmt:
+		c, err := th.repeat(fr, s)
+		return c, true, err
+	case *lang.BranchStmt:
+		if s.Tok == "break" {
+			return ctrlBreak, true, nil
+		}
+		return ctrlContinue, true, nil
+	case *lang.ReturnStmt:
+		if s.Value != nil {
+			v, err := th.eval(fr, s.Value)
+			if err != nil {
+				return ctrlNone, true, err
+			}
+			fr.ret = v
+		}
+		return ctrlReturn, true, nil
+	case *lang.FnStmt:
+		fn := &Function{Name: s.Name.Name, Params: s.Params, Body: s.Body, closure: fr.env, file: fr.file}
+		fn.Pos, _ = s.Span()
+		fr.env.set(s.Name.Name, fn, "")
+		return ctrlNone, true, nil
+	case *lang.ContextStmt:
+		c, err := th.context(fr, s)
+		return c, true, err
+	case *lang.AssertStmt:
+		return ctrlNone, false, th.assert(fr, s)
+	case *lang.ExpectStmt:
+		c, err := th.expect(fr, s)
+		return c, true, err
+	case *lang.CheckStmt:
+		start, _ := s.Span()
+		return ctrlNone, true, th.check(start)
+	case *lang.MachineStmt:
+		if th.Host != nil {
+			if err := th.Host.Boot(th, s); err != nil {
+				return ctrlNone, false, err
+			}
+		}
+		th.booted = true
+		return ctrlNone, false, nil
+	case *lang.SkipStmt:
+		reason := s.Reason
+		if reason == "" {
+			reason = "skip"
+		}
+		return ctrlNone, true, &Error{Kind: KindSkip, Msg: reason}
+	case *lang.UseStmt:
+		return ctrlNone, true, th.use(fr, s)
+	case *lang.IntStmt:
+		if th.Host == nil {
+			return ctrlNone, false, fmt.Errorf("int %#x: no machine", s.Vector)
+		}
+		return ctrlNone, false, th.Host.Interrupt(th, s.Vector)
+	case *lang.Int3Stmt:
+		if th.Host == nil {
+			return ctrlNone, false, nil
+		}
+		start, _ := s.Span()
+		return ctrlNone, false, th.Host.Breakpoint(th, start)
+	case *lang.TestStmt, *lang.SetupStmt:
+		return ctrlNone, true, th.errorf(s, "test and setup blocks run only under mmsim test")
+	}
+	return ctrlNone, false, th.errorf(s, "internal error: unknown statement %T", s)
+}
+
+func (th *Thread) exprStmt(fr *frame, s *lang.ExprStmt) error {
+	var v Value
+	var err error
+	if id, ok := s.X.(*lang.Ident); ok {
+		callee, err := th.lookup(fr, id)
+		if err != nil {
+			return err
+		}
+		switch callee.(type) {
+		case *Builtin, *Function:
+			v, err = th.call(fr, callee, id.Name, nil, s.X)
+			if err != nil {
+				return err
+			}
+		default:
+			v = callee
+		}
+	} else {
+		v, err = th.evalMaybe(fr, s.X)
+		if err != nil {
+			return err
+		}
+	}
+	if v != nil && th.Echo != nil && lang.Stmt(s) == th.top {
+		th.Echo(v, s.X)
+	}
+	return nil
+}
+
+func (th *Thread) command(fr *frame, s *lang.CommandStmt) (Value, error) {
+	callee, err := th.lookup(fr, s.Name)
+	if err != nil {
+		return nil, err
+	}
+	switch callee.(type) {
+	case *Builtin, *Function:
+	default:
+		return nil, th.errorf(s.Name, "%s is a %s, not a command: only built-ins and functions take arguments without parentheses", s.Name.Name, callee.Type())
+	}
+	args := make([]lang.Arg, len(s.Args))
+	for i, a := range s.Args {
+		start, _ := a.Span()
+		args[i] = lang.Arg{Pos: start, Value: a}
+	}
+	return th.call(fr, callee, s.Name.Name, args, s)
+}
+
+func (th *Thread) print(fr *frame, s *lang.PrintStmt) error {
+	parts := make([]string, len(s.Args))
+	for i, a := range s.Args {
+		v, err := th.eval(fr, a)
+		if err != nil {
+			return err
+		}
+		parts[i] = v.String()
+	}
+	_, err := io.WriteString(th.Out, strings.Join(parts, " ")+"\n")
+	return err
+}
+
+func (th *Thread) show(fr *frame, s *lang.ShowStmt) error {
+	var args []ShowArg
+	for _, a := range s.Args {
+		if a.Flag != "" {
+			args = append(args, ShowArg{Flag: a.Flag, Pos: a.Pos})
+			continue
+		}
+		// A bare name that is not a variable is a word: show slab task_struct.
+		if id, ok := a.X.(*lang.Ident); ok {
+			if _, found := th.find(fr, id.Name); !found {
+				args = append(args, ShowArg{Value: String(id.Name), Pos: a.Pos})
+				continue
+			}
+		}
+		v, err := th.eval(fr, a.X)
+		if err != nil {
+			return err
+		}
+		args = append(args, ShowArg{Value: v, Pos: a.Pos})
+	}
+	if th.Host == nil {
+		return th.errorf(s, "show: no machine")
+	}
+	start, _ := s.Span()
+	return th.Host.Show(th, s.View, args, start)
+}
+
+func (th *Thread) ifStmt(fr *frame, s *lang.IfStmt) (ctrl, error) {
+	cond, err := th.eval(fr, s.Cond)
+	if err != nil {
+		return ctrlNone, err
+	}
+	if cond.Truth() {
+		return th.execBlock(fr, s.Then)
+	}
+	switch e := s.Else.(type) {
+	case *lang.IfStmt:
+		return th.exec(fr, e)
+	case *lang.Block:
+		return th.execBlock(fr, e)
+	}
+	return ctrlNone, nil
+}
+
+// loopBody runs one iteration; done is true when the loop must stop.
+func (th *Thread) loopBody(fr *frame, b *lang.Block) (c ctrl, done bool, err error) {
+	start, _ := b.Span()
+	if err := th.step(start); err != nil {
+		return ctrlNone, true, err
+	}
+	c, err = th.execBlock(fr, b)
+	switch {
+	case err != nil:
+		return c, true, err
+	case c == ctrlBreak:
+		return ctrlNone, true, nil
+	case c == ctrlReturn:
+		return c, true, nil
+	}
+	return ctrlNone, false, nil
+}
+
+func (th *Thread) while(fr *frame, s *lang.WhileStmt) (ctrl, error) {
+	for {
+		cond, err := th.eval(fr, s.Cond)
+		if err != nil {
+			return ctrlNone, err
+		}
+		if !cond.Truth() {
+			return ctrlNone, nil
+		}
+		if c, done, err := th.loopBody(fr, s.Body); done {
+			return c, err
+		}
+	}
+}
+
+func (th *Thread) repeat(fr *frame, s *lang.RepeatStmt) (ctrl, error) {
+	v, err := th.eval(fr, s.Count)
+	if err != nil {
+		return ctrlNone, err
+	}
+	n, ok := v.(Int)
+	if !ok || n < 0 {
+		return ctrlNone, th.errorf(s.Count, "repeat needs a count that is an int >= 0, not %s", describe(v))
+	}
+	for i := Int(0); i < n; i++ {
+		if c, done, err := th.loopBody(fr, s.Body); done {
+			return c, err
+		}
+	}
+	return ctrlNone, nil
+}
+
+func (th *Thread) forStmt(fr *frame, s *lang.ForStmt) (ctrl, error) {
+	it, err := th.eval(fr, s.Iter)
+	if err != nil {
+		return ctrlNone, err
+	}
+	bind := func(vals ...Value) {
+		for i, v := range s.Vars {
+			fr.env.set(v.Name, vals[len(vals)-len(s.Vars)+i], "")
+		}
+	}
+	two := len(s.Vars) == 2
+	switch it := it.(type) {
+	case Range:
+		for i := it.Start; i < it.End; i++ {
+			bind(Int(i-it.Start), Int(i))
+			if c, done, err := th.loopBody(fr, s.Body); done {
+				return c, err
+			}
+		}
+	case *List:
+		elems := append([]Value(nil), it.Elems...)
+		for i, e := range elems {
+			bind(Int(i), e)
+			if c, done, err := th.loopBody(fr, s.Body); done {
+				return c, err
+			}
+		}
+	case *Map:
+		keys := it.Keys()
+		for _, k := range keys {
+			v, _, _ := it.Get(k)
+			if two {
+				bind(k, v)
+			} else {
+				bind(k)
+			}
+			if c, done, err := th.loopBody(fr, s.Body); done {
+				return c, err
+			}
+		}
+	case String:
+		for i := 0; i < len(it); i++ {
+			bind(Int(i), it[i:i+1])
+			if c, done, err := th.loopBody(fr, s.Body); done {
+				return c, err
+			}
+		}
+	default:
+		return ctrlNone, th.errorf(s.Iter, "cannot loop over a %s (want a range, list, map or string)", it.Type())
+	}
+	return ctrlNone, nil
+}
+
+func (th *Thread) context(fr *frame, s *lang.ContextStmt) (ctrl, error) {
+	var arg Value
+	if s.Arg != nil {
+		v, err := th.eval(fr, s.Arg)
+		if err != nil {
+			return ctrlNone, err
+		}
+		arg = v
+	}
+	if th.Host == nil {
+		return th.execBlock(fr, s.Body)
+	}
+	leave, err := th.Host.Enter(th, s.Kind, arg)
+	if err != nil {
+		return ctrlNone, err
+	}
+	defer leave()
+	return th.execBlock(fr, s.Body)
+}
+
+func (th *Thread) assert(fr *frame, s *lang.AssertStmt) error {
+	cond, err := th.eval(fr, s.Cond)
+	if err != nil {
+		return err
+	}
+	if cond.Truth() {
+		return nil
+	}
+	msg := fr.file.Text(s.Cond)
+	if b, ok := unparen(s.Cond).(*lang.BinaryExpr); ok && isComparison(b.Op) {
+		if detail := th.sides(fr, b); detail != "" {
+			msg += ": " + detail
+		}
+	}
+	if s.Msg != nil {
+		m, err := th.eval(fr, s.Msg)
+		if err != nil {
+			return err
+		}
+		msg += " (" + m.String() + ")"
+	}
+	start, _ := s.Span()
+	return &Error{Kind: KindAssert, Pos: start, Msg: msg, Stack: th.stackAt(start)}
+}
+
+// sides explains a failed comparison: the values of its non-literal sides.
+func (th *Thread) sides(fr *frame, b *lang.BinaryExpr) string {
+	var parts []string
+	for _, x := range []lang.Expr{b.X, b.Y} {
+		if isLiteral(x) {
+			continue
+		}
+		v, err := th.eval(fr, x)
+		if err != nil {
+			return ""
+		}
+		parts = append(parts, fr.file.Text(x)+" is "+Repr(v))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func unparen(x lang.Expr) lang.Expr {
+	for {
+		p, ok := x.(*lang.ParenExpr)
+		if !ok {
+			return x
+		}
+		x = p.X
+	}
+}
+
+func isComparison(op string) bool {
+	switch op {
+	case "==", "!=", "<", "<=", ">", ">=", "in":
+		return true
+	}
+	return false
+}
+
+func isLiteral(x lang.Expr) bool {
+	switch x := unparen(x).(type) {
+	case *lang.IntLit, *lang.StringLit, *lang.BoolLit, *lang.NullLit:
+		return true
+	case *lang.UnaryExpr:
+		return isLiteral(x.X)
+	}
+	return false
+}
+
+func (th *Thread) expect(fr *frame, s *lang.ExpectStmt) (ctrl, error) {
+	warnings := len(th.warnings)
+	c, err := th.execBlock(fr, s.Body)
+	start, _ := s.Span()
+	fail := func(format string, args ...any) error {
+		return &Error{Kind: KindAssert, Pos: start, Msg: fmt.Sprintf(format, args...), Stack: th.stackAt(start)}
+	}
+	want := s.Kind
+	if s.Text != "" {
+		want += fmt.Sprintf(" %q", s.Text)
+	}
+	if s.Kind == "warn" {
+		if err != nil {
+			return c, err
+		}
+		for _, w := range th.warnings[warnings:] {
+			if strings.Contains(w, s.Text) {
+				return c, nil
+			}
+		}
+		return c, fail("expect %s: the block gave no such warning", want)
+	}
+	if err == nil {
+		return c, fail("expect %s: the block completed without one", want)
+	}
+	k := KindOf(err)
+	switch k {
+	case KindLimit, KindSkip, KindInvariant:
+		return c, err
+	}
+	if k.ExpectName() != s.Kind {
+		return c, fail("expect %s: the block failed with another kind of error: %v", want, err)
+	}
+	var e *Error
+	msg := err.Error()
+	if errors.As(err, &e) {
+		msg = e.Msg
+	}
+	if !strings.Contains(msg, s.Text) {
+		return c, fail("expect %s: the message was %q", want, msg)
+	}
+	return ctrlNone, nil
+}
+
+func (th *Thread) use(fr *frame, s *lang.UseStmt) error {
+	if th.Load == nil {
+		return th.errorf(s, "use is not available here")
+	}
+	start, _ := s.Span()
+	f, err := th.Load(th, start, s.Path)
+	if err != nil {
+		return th.errAt(start, err)
+	}
+	if th.loading == nil {
+		th.loading = map[string]bool{}
+	}
+	if th.loading[f.Name] {
+		return nil // already loaded, or loading (a cycle)
+	}
+	th.loading[f.Name] = true
+	for _, st := range f.Stmts {
+		switch st.(type) {
+		case *lang.MachineStmt:
+			return th.errorf(st, "a file loaded with use cannot have a machine line")
+		case *lang.TestStmt, *lang.SetupStmt:
+			continue
+		}
+		inner := &frame{env: th.globals, file: f}
+		if _, err := th.exec(inner, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func describe(v Value) string {
+	return fmt.Sprintf("%s %s", v.Type(), Repr(v))
+}
