@@ -139,7 +139,7 @@ func (c *Config) set(key, val string) error {
 		}
 	case "seed":
 		n, err := strconv.ParseInt(val, 0, 64)
-		if err != nil {
+		if err != nil || legacyOctal(strings.TrimPrefix(val, "-")) {
 			return bad("an integer")
 		}
 		c.Seed = n
@@ -184,6 +184,32 @@ func parseBool(s string) (bool, bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// Validate checks a configuration built in Go, as NewConfig checks the
+// settings of a machine line.
+func (c Config) Validate() error {
+	if _, err := NewConfig(c.Arch, nil); err != nil {
+		return err
+	}
+	switch {
+	case c.CPUs < 1 || c.CPUs > 64:
+		return fmt.Errorf("cpus=%d: a machine has 1 to 64 CPUs", c.CPUs)
+	case c.TLB < 1 || c.TLB > 4096:
+		return fmt.Errorf("tlb=%d: a TLB has 1 to 4096 entries", c.TLB)
+	case c.Slab != "slub" && c.Slab != "slab":
+		return fmt.Errorf("slab=%s: want slub or slab", c.Slab)
+	}
+	switch c.Policy {
+	case "linux", "fifo", "lru", "clock", "opt":
+	default:
+		return fmt.Errorf("policy=%s: want linux, fifo, lru, clock or opt", c.Policy)
+	}
+	seen := map[string]bool{
+		"split":   c.Arch == X86_64 && c.Split != "",
+		"highmem": c.Arch == X86_64 && !c.Highmem,
+	}
+	return c.validate(seen)
 }
 
 // validate checks the settings against each other and the architecture.
@@ -233,8 +259,9 @@ func (c *Config) validate(seen map[string]bool) error {
 	return nil
 }
 
-// ParseSize reads a size: decimal, 0x hex, with an optional K, M, G or T
-// suffix (binary units).
+// ParseSize reads a size: decimal, 0x hex (or 0o, 0b), with an optional K,
+// M, G or T suffix (binary units). As in the language's integer literals, a
+// leading zero does not mean octal: 010M is an error, not 8M.
 func ParseSize(s string) (uint64, error) {
 	t := strings.ReplaceAll(s, "_", "")
 	shift := 0
@@ -254,7 +281,7 @@ func ParseSize(s string) (uint64, error) {
 		}
 	}
 	v, err := strconv.ParseUint(t, 0, 64)
-	if err != nil {
+	if err != nil || legacyOctal(t) {
 		return 0, fmt.Errorf("not a size (write for example 64M or 1G)")
 	}
 	hi, lo := bits.Mul64(v, 1<<shift)
@@ -262,6 +289,12 @@ func ParseSize(s string) (uint64, error) {
 		return 0, fmt.Errorf("size is too large")
 	}
 	return lo, nil
+}
+
+// legacyOctal reports whether s is a number with a leading zero such as
+// 010, which strconv's base 0 would read as octal.
+func legacyOctal(s string) bool {
+	return len(s) > 1 && s[0] == '0' && s[1] >= '0' && s[1] <= '9'
 }
 
 // FormatSize prints a size in the largest binary unit that divides it.

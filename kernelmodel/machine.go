@@ -13,7 +13,7 @@ type Machine struct {
 // Boot builds a machine from a configuration. It models the part of
 // init/main.c:start_kernel() that sets up memory management.
 func Boot(cfg Config) (*Machine, error) {
-	if _, err := NewConfig(cfg.Arch, nil); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	return &Machine{Config: cfg}, nil
@@ -112,10 +112,12 @@ func (e *InvariantError) Error() string { return e.Rule + ": " + e.Detail }
 
 // Check verifies the invariants of every subsystem and returns the first
 // violation as an *InvariantError. Each subsystem adds its rules here as it
-// arrives; the machine itself has none beyond a well-formed configuration.
+// arrives; the machine itself checks only its execution-context stack.
 func (m *Machine) Check() error {
-	if _, err := NewConfig(m.Config.Arch, nil); err != nil {
-		return &InvariantError{Rule: "config", Detail: err.Error()}
+	for _, c := range m.ctx {
+		if c.Kind == CtxCPU && (c.CPU < 0 || c.CPU >= m.Config.CPUs) {
+			return &InvariantError{Rule: "context-cpu", Detail: fmt.Sprintf("context stack runs on CPU %d of %d", c.CPU, m.Config.CPUs)}
+		}
 	}
 	return nil
 }

@@ -30,10 +30,9 @@ type machineStmt struct {
 }
 
 type machineArg struct {
-	Pos      lexer.Position
-	Key      string `parser:"@Ident '='"`
-	ValuePos lexer.Position
-	Value    string `parser:"@(Int | Ident | String | 'true' | 'false')"`
+	Pos   lexer.Position
+	Key   string `parser:"@Ident '='"`
+	Value string `parser:"@(Int | Ident | String | 'true' | 'false')"`
 }
 
 type ifStmt struct {
@@ -77,7 +76,7 @@ type fnStmt struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
 	Name   string   `parser:"'fn' @Ident"`
-	Params []string `parser:"'(' ( @Ident ( ',' @Ident )* ','? )? ')'"`
+	Params []string `parser:"'(' ( @Ident ( (?= ',' Ident) ',' @Ident )* ','? )? ')'"`
 	Body   *block   `parser:"@@"`
 }
 
@@ -110,6 +109,7 @@ type showStmt struct {
 }
 
 type showArg struct {
+	Pos  lexer.Position
 	Flag *string `parser:"  @Flag"`
 	X    *expr   `parser:"| @@"`
 }
@@ -171,7 +171,7 @@ type useStmt struct {
 type declStmt struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
-	Type   string `parser:"@( 'cache' | 'ptr' | 'page' | 'proc' | 'int' )"`
+	Type   string `parser:"(?= ( 'cache' | 'ptr' | 'page' | 'proc' | 'int' ) Ident) @( 'cache' | 'ptr' | 'page' | 'proc' | 'int' )"`
 	Name   string `parser:"@Ident '='"`
 	Value  *expr  `parser:"@@"`
 }
@@ -179,7 +179,7 @@ type declStmt struct {
 type intStmt struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
-	Vector string `parser:"'int' @Int"`
+	Vector string `parser:"(?= 'int' Int) 'int' @Int"`
 }
 
 type int3Stmt struct {
@@ -240,11 +240,11 @@ type primary struct {
 }
 
 type listLit struct {
-	Elems []*expr `parser:"'[' EOL* ( @@ EOL* ( ',' EOL* @@ EOL* )* ','? EOL* )? ']'"`
+	Elems []*expr `parser:"'[' EOL* ( @@ EOL* ( (?= ',' EOL* (?! ']')) ',' EOL* @@ EOL* )* ( ',' EOL* )? )? ']'"`
 }
 
 type mapLit struct {
-	Entries []*mapEntry `parser:"'{' EOL* ( @@ EOL* ( ',' EOL* @@ EOL* )* ','? EOL* )? '}'"`
+	Entries []*mapEntry `parser:"'{' EOL* ( @@ EOL* ( (?= ',' EOL* (?! '}')) ',' EOL* @@ EOL* )* ( ',' EOL* )? )? '}'"`
 }
 
 type mapEntry struct {
@@ -253,20 +253,21 @@ type mapEntry struct {
 }
 
 type suffix struct {
-	Pos   lexer.Position
-	Attr  *string   `parser:"  '.' @(Ident | Keyword)"`
-	Index *expr     `parser:"| '[' @@ ']'"`
-	Call  *callArgs `parser:"| @@"`
+	Pos    lexer.Position
+	EndPos lexer.Position
+	Attr   *string   `parser:"  '.' @(Ident | Keyword)"`
+	Index  *expr     `parser:"| '[' @@ ']'"`
+	Call   *callArgs `parser:"| @@"`
 }
 
 type callArgs struct {
 	EndPos lexer.Position
-	Args   []*callArg `parser:"'(' EOL* ( @@ EOL* ( ',' EOL* @@ EOL* )* ','? EOL* )? ')'"`
+	Args   []*callArg `parser:"'(' EOL* ( @@ EOL* ( (?= ',' EOL* (?! ')')) ',' EOL* @@ EOL* )* ( ',' EOL* )? )? ')'"`
 }
 
 type callArg struct {
 	Pos   lexer.Position
-	Name  *string `parser:"( @Ident '=' )?"`
+	Name  *string `parser:"( (?= Ident '=') @Ident '=' )?"`
 	Value *expr   `parser:"@@"`
 }
 
@@ -297,7 +298,10 @@ var parser = participle.MustBuild[program](
 	participle.Lexer(lexerDef),
 	participle.Elide("Comment", "Whitespace"),
 	participle.Unquote("String"),
-	participle.UseLookahead(3),
+	// No backtracking once a rule has taken a token, so that an error is
+	// reported where it is, not where an enclosing rule gave up; the few
+	// places that need to look further ahead say so with (?= ...).
+	participle.UseLookahead(0),
 	participle.Union[stmt](
 		&machineStmt{}, &ifStmt{}, &whileStmt{}, &forStmt{}, &repeatStmt{},
 		&branchStmt{}, &fnStmt{}, &returnStmt{}, &contextStmt{}, &printStmt{},

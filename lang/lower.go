@@ -17,6 +17,7 @@ const maxPrefix = 64
 // grammar cannot say: where statements may appear, what may be assigned.
 type lowerer struct {
 	file   string
+	src    string
 	loops  int // enclosing loops in the current function
 	fns    int // enclosing functions
 	blocks int // enclosing blocks
@@ -34,6 +35,60 @@ func pos(p lexer.Position) Pos {
 }
 
 func mkspan(a, b lexer.Position) span { return span{pos(a), pos(b)} }
+
+// advance moves p forward over the next n bytes of the source.
+func (l *lowerer) advance(p Pos, n int) Pos {
+	end := min(p.Offset+n, len(l.src))
+	for _, r := range l.src[min(p.Offset, end):end] {
+		if r == '\n' {
+			p.Line, p.Col = p.Line+1, 1
+		} else {
+			p.Col++
+		}
+	}
+	p.Offset = end
+	return p
+}
+
+// blank moves p over blanks and line continuations, which the lexer elides.
+func (l *lowerer) blank(p Pos) Pos {
+	for p.Offset < len(l.src) {
+		rest := l.src[p.Offset:]
+		switch {
+		case rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\r':
+			p = l.advance(p, 1)
+		case strings.HasPrefix(rest, "\\\n"):
+			p = l.advance(p, 2)
+		case strings.HasPrefix(rest, "\\\r\n"):
+			p = l.advance(p, 3)
+		default:
+			return p
+		}
+	}
+	return p
+}
+
+// ident makes the Ident for a name the grammar captured as a bare string:
+// the name is the next token after p. It returns the position after it.
+// The grammar keeps no position for these names, so it is found in the
+// source.
+func (l *lowerer) ident(p Pos, name string) (*Ident, Pos) {
+	start := l.blank(p)
+	end := l.advance(start, len(name))
+	if l.src[start.Offset:end.Offset] != name {
+		return &Ident{span: span{p, p}, Name: name}, p
+	}
+	return &Ident{span: span{start, end}, Name: name}, end
+}
+
+// skipComma moves p over blanks and one ",", if there is one.
+func (l *lowerer) skipComma(p Pos) Pos {
+	p = l.blank(p)
+	if p.Offset < len(l.src) && l.src[p.Offset] == ',' {
+		p = l.advance(p, 1)
+	}
+	return p
+}
 
 func (l *lowerer) stmts(in []stmt) []Stmt {
 	out := make([]Stmt, 0, len(in))
@@ -75,7 +130,8 @@ func (l *lowerer) stmt(s stmt) Stmt {
 		l.topOnly(s.Pos, "machine")
 		m := &MachineStmt{span: mkspan(s.Pos, s.EndPos), Arch: s.Arch}
 		for _, a := range s.Args {
-			m.Args = append(m.Args, MachineArg{Pos: pos(a.Pos), Key: a.Key, Value: a.Value, ValuePos: pos(a.ValuePos)})
+			vp := l.blank(l.advance(l.blank(l.advance(pos(a.Pos), len(a.Key))), len("=")))
+			m.Args = append(m.Args, MachineArg{Pos: pos(a.Pos), Key: a.Key, Value: a.Value, ValuePos: vp})
 		}
 		return m
 	case *ifStmt:
@@ -84,8 +140,12 @@ func (l *lowerer) stmt(s stmt) Stmt {
 		return &WhileStmt{span: mkspan(s.Pos, s.EndPos), Cond: l.expr(s.Cond), Body: l.loopBody(s.Body)}
 	case *forStmt:
 		f := &ForStmt{span: mkspan(s.Pos, s.EndPos), Iter: l.expr(s.Iter)}
+		p := l.advance(pos(s.Pos), len("for"))
 		for _, v := range s.Vars {
-			f.Vars = append(f.Vars, &Ident{span: mkspan(s.Pos, s.Pos), Name: v})
+			var id *Ident
+			id, p = l.ident(p, v)
+			p = l.skipComma(p)
+			f.Vars = append(f.Vars, id)
 		}
 		f.Body = l.loopBody(s.Body)
 		return f
@@ -119,12 +179,10 @@ func (l *lowerer) stmt(s stmt) Stmt {
 		return &PrintStmt{span: mkspan(s.Pos, s.EndPos), Args: l.exprs(s.Args)}
 	case *showStmt:
 		sh := &ShowStmt{span: mkspan(s.Pos, s.EndPos), View: s.View}
-		sh.ViewPos = pos(s.Pos)
-		sh.ViewPos.Col += len("show ")
-		sh.ViewPos.Offset += len("show ")
+		sh.ViewPos = l.blank(l.advance(pos(s.Pos), len("show")))
 		for _, a := range s.Args {
 			if a.Flag != nil {
-				sh.Args = append(sh.Args, ShowArg{Flag: *a.Flag})
+				sh.Args = append(sh.Args, ShowArg{Flag: *a.Flag, Pos: pos(a.Pos)})
 			} else {
 				x := l.expr(a.X)
 				sh.Args = append(sh.Args, ShowArg{X: x, Pos: pos(a.X.Pos)})
@@ -166,13 +224,16 @@ func (l *lowerer) stmt(s stmt) Stmt {
 		l.topOnly(s.Pos, "use")
 		return &UseStmt{span: mkspan(s.Pos, s.EndPos), Path: s.Path}
 	case *declStmt:
-		namePos := pos(s.Pos)
-		namePos.Col += len(s.Type) + 1
-		namePos.Offset += len(s.Type) + 1
+		name, _ := l.ident(l.advance(pos(s.Pos), len(s.Type)), s.Name)
 		return &DeclStmt{span: mkspan(s.Pos, s.EndPos), Type: s.Type,
-			Name: &Ident{span: span{namePos, namePos}, Name: s.Name}, Value: l.expr(s.Value)}
+			Name: name, Value: l.expr(s.Value)}
 	case *intStmt:
-		lit := l.intLit(s.Vector, s.Pos, s.EndPos)
+		// the grammar keeps no position for the vector: find it after "int"
+		start := l.blank(l.advance(pos(s.Pos), len("int")))
+		lit := l.intLit(s.Vector, span{start, pos(s.EndPos)})
+		if lit.IsAddr || lit.Value > 255 {
+			l.fail(start, "interrupt vector %s is out of range (0 to 255)", s.Vector)
+		}
 		return &IntStmt{span: mkspan(s.Pos, s.EndPos), Vector: lit.Value}
 	case *int3Stmt:
 		return &Int3Stmt{span: mkspan(s.Pos, s.EndPos)}
@@ -194,14 +255,20 @@ func (l *lowerer) ifStmt(s *ifStmt) *IfStmt {
 }
 
 func (l *lowerer) fnStmt(s *fnStmt) *FnStmt {
-	f := &FnStmt{span: mkspan(s.Pos, s.EndPos), Name: &Ident{span: mkspan(s.Pos, s.Pos), Name: s.Name}}
+	name, at := l.ident(l.advance(pos(s.Pos), len("fn")), s.Name)
+	f := &FnStmt{span: mkspan(s.Pos, s.EndPos), Name: name}
+	at = l.advance(l.blank(at), len("("))
 	seen := map[string]bool{}
 	for _, p := range s.Params {
+		var id *Ident
+		id, at = l.ident(at, p)
+		at = l.skipComma(at)
 		if seen[p] {
-			l.fail(pos(s.Pos), "function %s has two parameters named %s", s.Name, p)
+			start, _ := id.Span()
+			l.fail(start, "function %s has two parameters named %s", s.Name, p)
 		}
 		seen[p] = true
-		f.Params = append(f.Params, &Ident{span: mkspan(s.Pos, s.Pos), Name: p})
+		f.Params = append(f.Params, id)
 	}
 	saved := l.loops
 	l.loops = 0
@@ -337,16 +404,22 @@ func (p *exprParser) parse(min int) Expr {
 		case "||":
 			op = "or"
 		}
-		if prec == 4 || prec == 5 {
-			if next := p.peekOp(); next != nil && precedence[next.Op] == prec {
-				p.l.fail(pos(next.Pos), "%s cannot follow %s without parentheses; comparisons do not chain (use and)", next.Op, b.Op)
-			}
-		}
+		p.noChain(b, prec)
 		xs, _ := x.Span()
 		_, ye := y.Span()
 		x = &BinaryExpr{span: span{xs, ye}, Op: op, OpPos: pos(b.Pos), X: x, Y: y}
 	}
 	return x
+}
+
+// noChain reports a comparison or ".." that follows another of the same
+// precedence, b, just parsed: a < b < c does not mean what it seems.
+func (p *exprParser) noChain(b *binOp, prec int) {
+	if prec == 4 || prec == 5 {
+		if next := p.peekOp(); next != nil && precedence[next.Op] == prec {
+			p.l.fail(pos(next.Pos), "%s cannot follow %s without parentheses; comparisons do not chain (use and)", next.Op, b.Op)
+		}
+	}
 }
 
 func (p *exprParser) peekOp() *binOp {
@@ -380,6 +453,7 @@ func (p *exprParser) operand(o *operand, k int) Expr {
 			}
 			p.i++
 			y := p.parse(prec + 1)
+			p.noChain(b, prec)
 			xs, _ := x.Span()
 			_, ye := y.Span()
 			x = &BinaryExpr{span: span{xs, ye}, Op: b.Op, OpPos: pos(b.Pos), X: x, Y: y}
@@ -401,16 +475,9 @@ func (l *lowerer) postfix(o *operand) Expr {
 		xs, _ := x.Span()
 		switch {
 		case s.Attr != nil:
-			end := pos(s.Pos)
-			end.Col += 1 + len(*s.Attr)
-			end.Offset += 1 + len(*s.Attr)
-			x = &AttrExpr{span: span{xs, end}, X: x, Name: *s.Attr}
+			x = &AttrExpr{span: span{xs, pos(s.EndPos)}, X: x, Name: *s.Attr}
 		case s.Index != nil:
-			idx := l.expr(s.Index)
-			_, ie := idx.Span()
-			ie.Col++
-			ie.Offset++
-			x = &IndexExpr{span: span{xs, ie}, X: x, Index: idx}
+			x = &IndexExpr{span: span{xs, pos(s.EndPos)}, X: x, Index: l.expr(s.Index)}
 		case s.Call != nil:
 			c := &CallExpr{span: span{xs, pos(s.Call.EndPos)}, Fn: x}
 			seen := map[string]bool{}
@@ -437,7 +504,7 @@ func (l *lowerer) primary(p *primary) Expr {
 	sp := mkspan(p.Pos, p.EndPos)
 	switch {
 	case p.Int != nil:
-		return l.intLit(*p.Int, p.Pos, p.EndPos)
+		return l.intLit(*p.Int, sp)
 	case p.Str != nil:
 		return &StringLit{span: sp, Value: *p.Str}
 	case p.Bool != nil:
@@ -461,11 +528,11 @@ func (l *lowerer) primary(p *primary) Expr {
 	panic("lang: empty primary")
 }
 
-func (l *lowerer) intLit(text string, start, end lexer.Position) *IntLit {
-	lit := &IntLit{span: mkspan(start, end)}
+func (l *lowerer) intLit(text string, sp span) *IntLit {
+	lit := &IntLit{span: sp}
 	v, err := ParseInt(text)
 	if err != "" {
-		l.fail(pos(start), "%s", err)
+		l.fail(sp.Start, "%s", err)
 		return lit
 	}
 	if v > math.MaxInt64 {

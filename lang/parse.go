@@ -42,7 +42,7 @@ func Parse(filename, src string) (*File, error) {
 	if err != nil {
 		return nil, rewrite(filename, src, err)
 	}
-	l := &lowerer{file: filename}
+	l := &lowerer{file: filename, src: src}
 	stmts := l.stmts(tree.Stmts)
 	if l.err != nil {
 		return nil, l.err
@@ -81,6 +81,8 @@ func precheck(filename, src string) error {
 	depth := 0
 	var elseChain []int // per depth: length of the current else-if chain
 	prevElse := false
+	blank := lexerDef.Symbols()["Whitespace"]
+	comment := lexerDef.Symbols()["Comment"]
 	for {
 		t, err := lex.Next()
 		if err != nil {
@@ -88,6 +90,9 @@ func precheck(filename, src string) error {
 		}
 		if t.EOF() {
 			return nil
+		}
+		if t.Type == blank || t.Type == comment {
+			continue // the parser does not see them: else if is else, if
 		}
 		for len(elseChain) <= depth {
 			elseChain = append(elseChain, 0)
@@ -198,33 +203,148 @@ func describeToken(t lexer.Token, src string) string {
 	return strconv.Quote(t.Value)
 }
 
-// describeExpected rewrites participle's "expected" list: grammar names
-// become words a student knows.
+// describeExpected rewrites participle's "expected" text, which is the
+// rest of a grammar rule in EBNF (<ident> MachineArg*), into words a
+// student knows: the choices for the next token, not the whole rule.
 func describeExpected(s string) string {
-	if s == "" {
-		return ""
-	}
-	if strings.Contains(s, "Primary") || strings.Contains(s, "Expr") || strings.Contains(s, "Operand") {
-		return "an expression"
-	}
-	words := map[string]string{
-		"Block": "\"{\"", "Stmt": "a statement", "<ident>": "a name", "<int>": "an integer",
-		"<string>": "a string", "<eol>": "end of line", "CallArgs": "\"(\"", "MachineArg": "key=value",
-		"ShowArg": "an argument", "TestOpt": "key=value", "MapEntry": "key: value",
-		"BinOp": "an operator", "<flag>": "a flag", "<keyword>": "a keyword",
-	}
-	parts := strings.Split(s, " | ")
 	var out []string
 	seen := map[string]bool{}
-	for _, p := range parts {
-		p = strings.TrimSpace(p)
-		if w, ok := words[p]; ok {
-			p = w
-		}
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
+	for _, w := range firstWords(strings.TrimSpace(s)) {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
 		}
 	}
 	return strings.Join(out, " or ")
+}
+
+// firstWords describes what may come first in the EBNF text s: the first
+// term of each alternative, and the terms after it while they are optional.
+func firstWords(s string) []string {
+	if alts := splitAlts(s); len(alts) > 1 {
+		var out []string
+		for _, a := range alts {
+			out = append(out, firstWords(strings.TrimSpace(a))...)
+		}
+		return out
+	}
+	var out []string
+	for s != "" {
+		term, rest := ebnfTerm(s)
+		if term == "" {
+			break
+		}
+		optional := false
+		if rest != "" && (rest[0] == '?' || rest[0] == '*') {
+			optional, rest = true, rest[1:]
+		} else if rest != "" && rest[0] == '+' {
+			rest = rest[1:]
+		}
+		inner := strings.TrimSpace(term[1:max(1, len(term)-1)])
+		switch {
+		case term[0] == '(' && (strings.HasPrefix(inner, "?=") || strings.HasPrefix(inner, "?!")):
+			optional = true // a lookahead takes no token
+		case term[0] == '(':
+			out = append(out, firstWords(inner)...)
+		default:
+			out = append(out, ebnfWord(term))
+		}
+		if !optional {
+			break
+		}
+		s = strings.TrimSpace(rest)
+	}
+	return out
+}
+
+// ebnfTerm splits the first term ("x", <ident>, Name or a (group)) off s.
+func ebnfTerm(s string) (term, rest string) {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			for i++; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return s[:min(i+1, len(s))], s[min(i+1, len(s)):]
+			}
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+			if depth <= 0 {
+				return s[:i+1], s[i+1:]
+			}
+		case depth == 0 && strings.IndexByte(" ?*+|", c) >= 0:
+			return s[:i], s[i:]
+		}
+	}
+	return s, ""
+}
+
+// splitAlts splits s at the "|" that are not inside a group or a literal.
+func splitAlts(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			for i++; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '|':
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
+}
+
+// ebnfWord names one term of the grammar in plain words.
+func ebnfWord(term string) string {
+	if strings.HasPrefix(term, "\"") {
+		return term
+	}
+	switch term {
+	case "<ident>", "<keyword>":
+		return "a name"
+	case "<int>":
+		return "an integer"
+	case "<string>":
+		return "a string"
+	case "<eol>":
+		return "end of line"
+	case "<flag>":
+		return "a flag"
+	case "IfStmt":
+		return "\"if\""
+	case "Block", "MapLit":
+		return "\"{\""
+	case "CallArgs":
+		return "\"(\""
+	case "ListLit":
+		return "\"[\""
+	case "MachineArg", "TestOpt":
+		return "key=value"
+	case "MapEntry":
+		return "key: value"
+	case "ShowArg", "CallArg":
+		return "an argument"
+	case "BinOp":
+		return "an operator"
+	case "Expr", "Operand", "PrefixOp", "Primary", "Suffix":
+		return "an expression"
+	}
+	return "a statement"
 }

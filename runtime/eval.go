@@ -36,7 +36,7 @@ func (th *Thread) ExecFile(f *lang.File) error {
 		for i, s := range stmts {
 			if m, ok := s.(*lang.MachineStmt); ok && i > 0 {
 				start, _ := m.Span()
-				return &Error{Kind: KindError, Pos: start, Msg: "machine must be the first statement of a script"}
+				return &Error{Kind: KindError, Pos: start, Msg: "machine must be the first statement of a script", Stack: []Frame{{Name: "<toplevel>", Pos: start}}}
 			}
 		}
 	}
@@ -142,7 +142,14 @@ func (th *Thread) errAt(p lang.Pos, err error) error {
 	var e *Error
 	if errors.As(err, &e) {
 		if e.Pos.Line != 0 || e.Pos.File != "" {
-			return err
+			if e.Stack != nil {
+				return err
+			}
+			// Positioned but without a backtrace: a step limit, or a
+			// host error such as a bad machine line.
+			e2 := *e
+			e2.Stack = th.stackAt(e.Pos)
+			return &e2
 		}
 		e2 := *e
 		e2.Pos = p
@@ -352,7 +359,7 @@ func (th *Thread) command(fr *frame, s *lang.CommandStmt) (Value, error) {
 	switch callee.(type) {
 	case *Builtin, *Function:
 	default:
-		return nil, th.errorf(s.Name, "%s is a %s, not a command: only built-ins and functions take arguments without parentheses", s.Name.Name, callee.Type())
+		return nil, th.errorf(s.Name, "%s is %s, not a command: only built-ins and functions take arguments without parentheses", s.Name.Name, article(callee.Type()))
 	}
 	args := make([]lang.Arg, len(s.Args))
 	for i, a := range s.Args {
@@ -474,16 +481,28 @@ func (th *Thread) forStmt(fr *frame, s *lang.ForStmt) (ctrl, error) {
 	if err != nil {
 		return ctrlNone, err
 	}
-	bind := func(vals ...Value) {
+	// bind assigns the loop variables; a typed variable keeps its type.
+	bind := func(vals ...Value) error {
 		for i, v := range s.Vars {
-			fr.env.set(v.Name, vals[len(vals)-len(s.Vars)+i], "")
+			val := vals[len(vals)-len(s.Vars)+i]
+			if b, ok := fr.env.vars[v.Name]; ok && b.typ != "" {
+				cv, err := convertTo(b.typ, val)
+				if err != nil {
+					return th.errorf(v, "%s is declared %s: %v", v.Name, b.typ, err)
+				}
+				val = cv
+			}
+			fr.env.set(v.Name, val, "")
 		}
+		return nil
 	}
 	two := len(s.Vars) == 2
 	switch it := it.(type) {
 	case Range:
 		for i := it.Start; i < it.End; i++ {
-			bind(Int(i-it.Start), Int(i))
+			if err := bind(Int(i-it.Start), Int(i)); err != nil {
+				return ctrlNone, err
+			}
 			if c, done, err := th.loopBody(fr, s.Body); done {
 				return c, err
 			}
@@ -491,7 +510,9 @@ func (th *Thread) forStmt(fr *frame, s *lang.ForStmt) (ctrl, error) {
 	case *List:
 		elems := append([]Value(nil), it.Elems...)
 		for i, e := range elems {
-			bind(Int(i), e)
+			if err := bind(Int(i), e); err != nil {
+				return ctrlNone, err
+			}
 			if c, done, err := th.loopBody(fr, s.Body); done {
 				return c, err
 			}
@@ -500,10 +521,12 @@ func (th *Thread) forStmt(fr *frame, s *lang.ForStmt) (ctrl, error) {
 		keys := it.Keys()
 		for _, k := range keys {
 			v, _, _ := it.Get(k)
-			if two {
-				bind(k, v)
-			} else {
-				bind(k)
+			kv := []Value{k, v}
+			if !two {
+				kv = kv[:1]
+			}
+			if err := bind(kv...); err != nil {
+				return ctrlNone, err
 			}
 			if c, done, err := th.loopBody(fr, s.Body); done {
 				return c, err
@@ -511,13 +534,15 @@ func (th *Thread) forStmt(fr *frame, s *lang.ForStmt) (ctrl, error) {
 		}
 	case String:
 		for i := 0; i < len(it); i++ {
-			bind(Int(i), it[i:i+1])
+			if err := bind(Int(i), it[i:i+1]); err != nil {
+				return ctrlNone, err
+			}
 			if c, done, err := th.loopBody(fr, s.Body); done {
 				return c, err
 			}
 		}
 	default:
-		return ctrlNone, th.errorf(s.Iter, "cannot loop over a %s (want a range, list, map or string)", it.Type())
+		return ctrlNone, th.errorf(s.Iter, "cannot loop over %s (want a range, list, map or string)", article(it.Type()))
 	}
 	return ctrlNone, nil
 }
@@ -543,16 +568,31 @@ func (th *Thread) context(fr *frame, s *lang.ContextStmt) (ctrl, error) {
 }
 
 func (th *Thread) assert(fr *frame, s *lang.AssertStmt) error {
-	cond, err := th.eval(fr, s.Cond)
-	if err != nil {
+	// A comparison's sides are evaluated once, so that the message can
+	// show their values without running their calls a second time.
+	b, isCmp := unparen(s.Cond).(*lang.BinaryExpr)
+	isCmp = isCmp && isComparison(b.Op)
+	var cond, l, r Value
+	var err error
+	if isCmp {
+		if l, err = th.eval(fr, b.X); err != nil {
+			return err
+		}
+		if r, err = th.eval(fr, b.Y); err != nil {
+			return err
+		}
+		if cond, err = Binary(b.Op, l, r); err != nil {
+			return &Error{Kind: KindError, Pos: b.OpPos, Msg: err.Error(), Stack: th.stackAt(b.OpPos)}
+		}
+	} else if cond, err = th.eval(fr, s.Cond); err != nil {
 		return err
 	}
 	if cond.Truth() {
 		return nil
 	}
 	msg := fr.file.Text(s.Cond)
-	if b, ok := unparen(s.Cond).(*lang.BinaryExpr); ok && isComparison(b.Op) {
-		if detail := th.sides(fr, b); detail != "" {
+	if isCmp {
+		if detail := sides(fr, b, l, r); detail != "" {
 			msg += ": " + detail
 		}
 	}
@@ -568,15 +608,15 @@ func (th *Thread) assert(fr *frame, s *lang.AssertStmt) error {
 }
 
 // sides explains a failed comparison: the values of its non-literal sides.
-func (th *Thread) sides(fr *frame, b *lang.BinaryExpr) string {
+func sides(fr *frame, b *lang.BinaryExpr, l, r Value) string {
 	var parts []string
-	for _, x := range []lang.Expr{b.X, b.Y} {
+	for i, x := range []lang.Expr{b.X, b.Y} {
 		if isLiteral(x) {
 			continue
 		}
-		v, err := th.eval(fr, x)
-		if err != nil {
-			return ""
+		v := l
+		if i == 1 {
+			v = r
 		}
 		parts = append(parts, fr.file.Text(x)+" is "+Repr(v))
 	}

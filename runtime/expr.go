@@ -140,8 +140,7 @@ func (th *Thread) evalMaybe(fr *frame, x lang.Expr) (Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		name := fr.file.Text(x.Fn)
-		return th.call(fr, fn, name, x.Args, x)
+		return th.call(fr, fn, "", x.Args, x)
 	}
 	return nil, th.errorf(x, "internal error: unknown expression %T", x)
 }
@@ -177,14 +176,14 @@ func (th *Thread) binary(fr *frame, x *lang.BinaryExpr) (Value, error) {
 func (th *Thread) attr(x *lang.AttrExpr, v Value) (Value, error) {
 	h, ok := v.(HasAttrs)
 	if !ok {
-		return nil, th.errorf(x, "a %s has no attributes (.%s)", v.Type(), x.Name)
+		return nil, th.errorf(x, "%s has no attributes (.%s)", article(v.Type()), x.Name)
 	}
 	a, err := h.Attr(x.Name)
 	if err != nil {
 		return nil, th.errorf(x, "%v", err)
 	}
 	if a == nil {
-		msg := fmt.Sprintf("a %s has no attribute %s", v.Type(), x.Name)
+		msg := fmt.Sprintf("%s has no attribute %s", article(v.Type()), x.Name)
 		if s := Nearest(x.Name, h.AttrNames()); s != "" {
 			msg += " (did you mean ." + s + "?)"
 		}
@@ -227,12 +226,17 @@ func (th *Thread) call(fr *frame, fn Value, name string, args []lang.Arg, n lang
 	case *Function:
 		return th.callFunction(fr, fn, args, start)
 	}
-	return nil, th.errorf(n, "%s is a %s, not a function", name, fn.Type())
+	if name == "" {
+		if c, ok := n.(*lang.CallExpr); ok {
+			name = fr.file.Text(c.Fn)
+		}
+	}
+	return nil, th.errorf(n, "%s is %s, not a function", name, article(fn.Type()))
 }
 
 func (th *Thread) callFunction(fr *frame, fn *Function, args []lang.Arg, at lang.Pos) (Value, error) {
 	callEnv := newEnv(fn.closure)
-	set := map[string]bool{}
+	set := make(map[string]bool, len(fn.Params))
 	for i, a := range args {
 		v, err := th.eval(fr, a.Value)
 		if err != nil {
@@ -335,7 +339,7 @@ func (th *Thread) assign(fr *frame, s *lang.AssignStmt) error {
 		}
 		h, ok := obj.(HasSetAttr)
 		if !ok {
-			return th.errorf(t, "cannot assign to .%s: a %s's attributes are read-only", t.Name, obj.Type())
+			return th.errorf(t, "cannot assign to .%s: %s's attributes are read-only", t.Name, article(obj.Type()))
 		}
 		old, err := th.attr(t, obj)
 		if err != nil {
@@ -428,7 +432,7 @@ func index(v, i Value) (Value, error) {
 		}
 		return r, nil
 	}
-	return nil, fmt.Errorf("a %s cannot be indexed", v.Type())
+	return nil, fmt.Errorf("%s cannot be indexed", article(v.Type()))
 }
 
 func listIndex(i Value, n int) (int, error) {
@@ -458,12 +462,12 @@ func setIndex(obj, key, v Value) error {
 	case *Map:
 		return o.Set(key, v)
 	}
-	return fmt.Errorf("cannot assign to an element of a %s", obj.Type())
+	return fmt.Errorf("cannot assign to an element of %s", article(obj.Type()))
 }
 
 // article puts "a" or "an" before a type name.
 func article(typ string) string {
-	if strings.IndexByte("aeiou", typ[0]) >= 0 {
+	if typ != "" && strings.IndexByte("aeiou", typ[0]) >= 0 {
 		return "an " + typ
 	}
 	return "a " + typ

@@ -30,7 +30,7 @@ func unary(op string, v Value) (Value, error) {
 			return fromUint(^x.Addr), nil
 		}
 	}
-	return nil, fmt.Errorf("operator %s does not apply to a %s", op, v.Type())
+	return nil, fmt.Errorf("operator %s does not apply to %s", op, article(v.Type()))
 }
 
 // fromUint is an int when u fits, else a plain address.
@@ -78,8 +78,11 @@ func Binary(op string, l, r Value) (Value, error) {
 		case Int:
 			return intOp(op, int64(a), int64(b))
 		case Ptr:
-			if op == "+" && a >= 0 {
+			switch {
+			case op == "+" && a >= 0:
 				return ptrAdd(b, uint64(a))
+			case op == "+":
+				return ptrSub(b, absU(int64(a))) // -8 + p is p + -8
 			}
 			return uintOp(op, uint64(a), b.Addr, a < 0)
 		}
@@ -273,8 +276,73 @@ func intOp(op string, a, b int64) (Value, error) {
 }
 
 // Equal is the == of the language. Pointers, ints and NULL compare by
-// address; other values of different types are never equal.
+// address; other values of different types are never equal. Lists and
+// maps compare element by element, without recursion, so that deeply
+// nested values cannot exhaust the stack; a list or map that contains
+// itself is equal to one of the same shape.
 func Equal(l, r Value) bool {
+	type pair struct{ l, r Value }
+	var work []pair
+	var seen map[pair]bool // container pairs already compared, once there are many
+	containers := 0
+	// visit reports whether the pair of containers a, b still needs comparing.
+	visit := func(a, b Value) bool {
+		if a == b {
+			return false
+		}
+		containers++
+		if containers > 64 { // a cycle, or just a big value: remember pairs
+			if seen == nil {
+				seen = map[pair]bool{}
+			}
+			if seen[pair{a, b}] {
+				return false
+			}
+			seen[pair{a, b}] = true
+		}
+		return true
+	}
+	for {
+		switch a := l.(type) {
+		case *List:
+			b, ok := r.(*List)
+			if !ok || len(a.Elems) != len(b.Elems) {
+				return false
+			}
+			if visit(a, b) {
+				for i := range a.Elems {
+					work = append(work, pair{a.Elems[i], b.Elems[i]})
+				}
+			}
+		case *Map:
+			b, ok := r.(*Map)
+			if !ok || a.Len() != b.Len() {
+				return false
+			}
+			if visit(a, b) {
+				for i, k := range a.keys {
+					v, found, _ := b.Get(k)
+					if !found {
+						return false
+					}
+					work = append(work, pair{a.vals[i], v})
+				}
+			}
+		default:
+			if !equalScalar(l, r) {
+				return false
+			}
+		}
+		if len(work) == 0 {
+			return true
+		}
+		l, r = work[len(work)-1].l, work[len(work)-1].r
+		work = work[:len(work)-1]
+	}
+}
+
+// equalScalar is Equal for values other than lists and maps.
+func equalScalar(l, r Value) bool {
 	if la, ok := addrOf(l); ok {
 		if ra, ok := addrOf(r); ok {
 			return la == ra
@@ -284,29 +352,6 @@ func Equal(l, r Value) bool {
 	switch a := l.(type) {
 	case Bool, String:
 		return l == r
-	case *List:
-		b, ok := r.(*List)
-		if !ok || len(a.Elems) != len(b.Elems) {
-			return false
-		}
-		for i := range a.Elems {
-			if !Equal(a.Elems[i], b.Elems[i]) {
-				return false
-			}
-		}
-		return true
-	case *Map:
-		b, ok := r.(*Map)
-		if !ok || a.Len() != b.Len() {
-			return false
-		}
-		for i, k := range a.keys {
-			v, found, _ := b.Get(k)
-			if !found || !Equal(a.vals[i], v) {
-				return false
-			}
-		}
-		return true
 	case Range:
 		b, ok := r.(Range)
 		return ok && a == b

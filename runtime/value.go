@@ -9,6 +9,7 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,15 +107,55 @@ type List struct{ Elems []Value }
 
 func (l *List) String() string {
 	var b strings.Builder
-	b.WriteByte('[')
-	for i, e := range l.Elems {
+	writeRepr(&b, l, nil)
+	return b.String()
+}
+
+// maxReprDepth is how deeply print shows lists and maps inside each other.
+const maxReprDepth = 1000
+
+// writeRepr writes v as Repr shows it. A list or map inside itself shows
+// as [...] or {...}, as does one nested deeper than maxReprDepth; after
+// MaxValueLen bytes the remaining elements show as "...". So printing
+// never recurses without end, nor builds a string without bound.
+func writeRepr(b *strings.Builder, v Value, open []Value) {
+	var elems, vals []Value // a list's elements; a map's keys and values
+	var lb, rb byte
+	switch x := v.(type) {
+	case *List:
+		elems, lb, rb = x.Elems, '[', ']'
+	case *Map:
+		elems, vals, lb, rb = x.keys, x.vals, '{', '}'
+	default:
+		b.WriteString(Repr(v))
+		return
+	}
+	cut := len(open) >= maxReprDepth
+	for _, o := range open {
+		cut = cut || o == v
+	}
+	b.WriteByte(lb)
+	if cut {
+		b.WriteString("...")
+		b.WriteByte(rb)
+		return
+	}
+	open = append(open, v)
+	for i := range elems {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(Repr(e))
+		if b.Len() > MaxValueLen {
+			b.WriteString("...")
+			break
+		}
+		writeRepr(b, elems[i], open)
+		if vals != nil {
+			b.WriteString(": ")
+			writeRepr(b, vals[i], open)
+		}
 	}
-	b.WriteByte(']')
-	return b.String()
+	b.WriteByte(rb)
 }
 func (*List) Type() string  { return "list" }
 func (l *List) Truth() bool { return len(l.Elems) > 0 }
@@ -192,16 +233,7 @@ func (m *Map) Keys() []Value { return append([]Value(nil), m.keys...) }
 
 func (m *Map) String() string {
 	var b strings.Builder
-	b.WriteByte('{')
-	for i := range m.keys {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(Repr(m.keys[i]))
-		b.WriteString(": ")
-		b.WriteString(Repr(m.vals[i]))
-	}
-	b.WriteByte('}')
+	writeRepr(&b, m, nil)
 	return b.String()
 }
 func (*Map) Type() string  { return "map" }
@@ -214,12 +246,16 @@ func (r Range) String() string { return fmt.Sprintf("%d..%d", r.Start, r.End) }
 func (Range) Type() string     { return "range" }
 func (r Range) Truth() bool    { return r.End > r.Start }
 
-// Len is the number of ints in r.
+// Len is the number of ints in r, or math.MaxInt64 if there are more
+// (-1<<63 .. 1<<63-1 has 2^64-1).
 func (r Range) Len() int64 {
 	if r.End <= r.Start {
 		return 0
 	}
-	return r.End - r.Start
+	if n := r.End - r.Start; n > 0 {
+		return n
+	}
+	return math.MaxInt64
 }
 
 // Function is a function defined in a script.

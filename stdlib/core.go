@@ -47,9 +47,12 @@ func builtinLen(th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 	case *runtime.Map:
 		return runtime.Int(x.Len()), nil
 	case runtime.Range:
+		if x.End > x.Start && x.End-x.Start < 0 {
+			return nil, fmt.Errorf("len: the range %s has more ints than an int can count", x)
+		}
 		return runtime.Int(x.Len()), nil
 	}
-	return nil, fmt.Errorf("len: a %s has no length", x.Type())
+	return nil, fmt.Errorf("len: a value of type %s has no length", x.Type())
 }
 
 func builtinAppend(th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
@@ -89,15 +92,20 @@ func builtinRange(th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		return nil, fmt.Errorf("range: step must be a non-zero int")
 	}
 	step = int64(si)
-	l := &runtime.List{}
-	for i := a; (step > 0 && i < b) || (step < 0 && i > b); i += step {
-		if len(l.Elems) >= runtime.MaxValueLen {
-			return nil, fmt.Errorf("range: too many elements (limit %d)", runtime.MaxValueLen)
-		}
-		l.Elems = append(l.Elems, runtime.Int(i))
-		if (step > 0 && i > b-step) || (step < 0 && i < b-step) {
-			break // the next step would overflow or pass end
-		}
+	// Count the elements first, so that too many fail at once.
+	var n uint64
+	switch {
+	case step > 0 && a < b:
+		n = (uint64(b)-uint64(a)-1)/uint64(step) + 1
+	case step < 0 && a > b:
+		n = (uint64(a)-uint64(b)-1)/(uint64(-(step+1))+1) + 1
+	}
+	if n > runtime.MaxValueLen {
+		return nil, fmt.Errorf("range: too many elements (limit %d)", runtime.MaxValueLen)
+	}
+	l := &runtime.List{Elems: make([]runtime.Value, n)}
+	for i := range l.Elems {
+		l.Elems[i] = runtime.Int(a + int64(i)*step) // wraps only in between
 	}
 	return l, nil
 }
@@ -153,6 +161,9 @@ func builtinInt(th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		s := strings.TrimSpace(string(x))
 		neg := strings.HasPrefix(s, "-")
 		v, msg := lang.ParseInt(strings.TrimPrefix(s, "-"))
+		if neg && s == "-9223372036854775808" {
+			v, msg = 1<<63, "" // the one decimal that fits only with its sign
+		}
 		if msg != "" || v > 1<<63 || (!neg && v == 1<<63) {
 			return nil, fmt.Errorf("int: %q is not an integer", string(x))
 		}

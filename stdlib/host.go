@@ -103,6 +103,9 @@ func ParseMachine(line string) (kernelmodel.Config, error) {
 
 // modelErr gives a model error its runtime kind.
 func modelErr(err error) error {
+	if err == nil {
+		return nil
+	}
 	var bug *kernelmodel.BugError
 	if errors.As(err, &bug) {
 		return runtime.Errorf(runtime.KindBug, "%s", bug.Msg)

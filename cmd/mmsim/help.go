@@ -17,10 +17,12 @@ func (e *env) version() int {
 }
 
 func (e *env) help(args []string) int {
-	fmt.Fprint(e.stdout, helpText(strings.Join(args, " ")))
-	if len(args) > 0 && strings.HasPrefix(helpText(strings.Join(args, " ")), "no help") {
+	text := helpText(strings.Join(args, " "))
+	if len(args) > 0 && strings.HasPrefix(text, "no help") {
+		fmt.Fprint(e.stderr, text) // a usage error, like an unknown command
 		return exitUsage
 	}
+	fmt.Fprint(e.stdout, text)
 	return exitOK
 }
 

@@ -178,7 +178,8 @@ func (s *session) loop(rl lineReader) int {
 		}
 		line, err := rl.Readline()
 		if errors.Is(err, readline.ErrInterrupt) {
-			buf = nil // Ctrl-C clears the line or the open block
+			s.lines += len(buf) // the discarded lines were read: keep counting them
+			buf = nil           // Ctrl-C clears the line or the open block
 			continue
 		}
 		if err != nil {
@@ -188,6 +189,7 @@ func (s *session) loop(rl lineReader) int {
 			return code
 		}
 		if len(buf) == 0 && strings.HasPrefix(strings.TrimSpace(line), ":") {
+			s.lines++ // a line of input too: later diagnostics keep the input's line numbers
 			quit, c := s.meta(strings.TrimSpace(line))
 			if c != exitOK {
 				code = c
@@ -218,7 +220,10 @@ func (s *session) loop(rl lineReader) int {
 // statement and the last line was not blank, it asks for more; otherwise
 // it runs them.
 func (s *session) tryEntry(buf []string, blank bool) (code int, more bool) {
-	text := strings.Join(buf, "\n")
+	// Parse the text as entry will run it, ending in a new line: without it
+	// an error at the end of the last line looks like the end of the input,
+	// so "x = (" would wait for more and a nested block would not.
+	text := strings.Join(buf, "\n") + "\n"
 	_, err := lang.Parse(replFile, strings.Repeat("\n", s.lines)+text)
 	var le *lang.Error
 	if errors.As(err, &le) && le.Incomplete && !blank {
@@ -293,6 +298,7 @@ func (s *session) meta(line string) (quit bool, code int) {
 			return false, exitRuntime
 		}
 		ns.interact = s.interact
+		ns.lines = s.lines
 		*s = *ns
 		fmt.Fprintln(out, "reset: a fresh machine, no variables.")
 	case ":load":
@@ -384,6 +390,11 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	for start > 0 && isWordByte(head[start-1]) {
 		start--
 	}
+	// A ':' belongs to the word only at the start of the line, where it
+	// begins a :command; elsewhere (a map literal {"k":v}) it separates.
+	if start > 0 && head[start-1] == ':' && strings.TrimSpace(head[:start-1]) == "" {
+		start--
+	}
 	word := head[start:]
 	before := strings.TrimSpace(head[:start])
 	var cands []string
@@ -400,7 +411,7 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 }
 
 func isWordByte(b byte) bool {
-	return b == '_' || b == ':' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 }
 
 // completions returns the suffixes of the candidates that start with word.
@@ -420,9 +431,13 @@ func completions(word string, cands []string) [][]rune {
 // debugger returns the int3 handler of run --debug: a REPL on the
 // script's own thread until :continue or Ctrl-D.
 func (e *env) debugger(src sources) func(th *runtime.Thread, pos lang.Pos) error {
+	var pipe *pipeReader // shared by all breakpoints: it reads ahead
 	return func(th *runtime.Thread, pos lang.Pos) error {
 		fmt.Fprintf(e.stdout, "int3: stopped at %s. Type statements to inspect; :continue or Ctrl-D resumes.\n", pos)
-		var rl lineReader = newPipeReader(e.stdin, e.stdout)
+		if pipe == nil {
+			pipe = newPipeReader(e.stdin, e.stdout)
+		}
+		var rl lineReader = pipe
 		if e.isTerminal {
 			r, err := readline.NewEx(&readline.Config{Prompt: "debug> ", InterruptPrompt: "^C"})
 			if err != nil {
