@@ -115,8 +115,12 @@ func KindOf(err error) Kind {
 
 // Nearest returns the candidate closest to name, for "did you mean", or
 // "" if none is close. Case and underscores are ignored; at most a third of
-// the letters may differ.
+// the letters may differ. Names longer than maxNearest bytes get no
+// suggestion: the edit distance takes time quadratic in the length.
 func Nearest(name string, candidates []string) string {
+	if len(name) > maxNearest {
+		return ""
+	}
 	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
 	n := norm(name)
 	limit := max(1, len(n)/3)
@@ -132,6 +136,9 @@ func Nearest(name string, candidates []string) string {
 	}
 	return best
 }
+
+// maxNearest is the longest name Nearest looks for.
+const maxNearest = 128
 
 // editDistance is the Levenshtein distance, giving up above max.
 func editDistance(a, b string, max int) int {

@@ -382,6 +382,18 @@ func TestNearest(t *testing.T) {
 			t.Errorf("Nearest(%q) = %q, want %q", tc.name, got, tc.want)
 		}
 	}
+	// Long names get no suggestion (the edit distance is quadratic), and a
+	// long candidate is ruled out by its length alone.
+	long := strings.Repeat("a", 128)
+	if got := runtime.Nearest(long+"b", []string{long + "c"}); got != "" {
+		t.Errorf("Nearest of a 129-byte name = %q, want none", got)
+	}
+	if got := runtime.Nearest(long[1:]+"b", []string{long[1:] + "c"}); got != long[1:]+"c" {
+		t.Errorf("Nearest of a 128-byte name = %q", got)
+	}
+	if got := runtime.Nearest("ab", []string{strings.Repeat("a", 1<<20)}); got != "" {
+		t.Errorf("Nearest(ab, a million a's) = %q", got)
+	}
 	if got := runtime.Nearest("x", nil); got != "" {
 		t.Errorf("Nearest with no candidates = %q", got)
 	}
