@@ -60,9 +60,9 @@ func precheck(filename, src string) error {
 	for i := 0; i < len(src); {
 		r, n := utf8.DecodeRuneInString(src[i:])
 		if (r == utf8.RuneError && n == 1) || r == 0 {
-			what := "a NUL byte"
+			what := "NUL byte"
 			if r != 0 {
-				what = fmt.Sprintf("a byte that is not UTF-8 (0x%02x)", src[i])
+				what = fmt.Sprintf("byte 0x%02x that is not UTF-8", src[i])
 			}
 			return &Error{Pos: Pos{File: filename, Line: line, Col: col, Offset: i},
 				Msg: "unexpected " + what + ": is this a binary file?"}

@@ -287,8 +287,13 @@ func (th *Thread) exec1(fr *frame, s lang.Stmt) (c ctrl, compound bool, err erro
 		c, err := th.expect(fr, s)
 		return c, true, err
 	case *lang.CheckStmt:
+		// check runs the invariant checks now, whatever --check says.
 		start, _ := s.Span()
-		return ctrlNone, true, th.check(start)
+		mode := th.CheckMode
+		th.CheckMode = CheckEach
+		err := th.check(start)
+		th.CheckMode = mode
+		return ctrlNone, true, err
 	case *lang.MachineStmt:
 		if th.Host != nil {
 			if err := th.Host.Boot(th, s); err != nil {
@@ -727,5 +732,8 @@ func (th *Thread) use(fr *frame, s *lang.UseStmt) error {
 }
 
 func describe(v Value) string {
+	if v == Null {
+		return "NULL"
+	}
 	return fmt.Sprintf("%s %s", v.Type(), Repr(v))
 }

@@ -363,11 +363,11 @@ func TestNearest(t *testing.T) {
 		{"PAGE_SHIF", "PAGE_SHIFT"},
 		{"countter", "counter"}, // one edit in 8 letters
 		{"countr", "count"},     // tie between count and counter (1 each): the smaller
-		{"coutn", ""},           // a transposition is two edits: too many for 5 letters
+		{"coutn", "count"},      // a transposition of neighbours is one edit
 		{"cont", "count"},       // nearer to count (1) than to counter (3)
 		{"len", ""},             // the name itself is not a suggestion
 		{"lem", "len"},
-		{"lne", ""},
+		{"lne", "len"},
 		{"xyz", "x_y_z"},
 		{"kmaloc", "kmalloc"},
 		{"kmallocc", "kmalloc"},
@@ -516,6 +516,11 @@ func TestCheckOff(t *testing.T) {
 	}
 	if h.checks != 0 {
 		t.Errorf("CheckOff: %d checks, want 0", h.checks)
+	}
+	// An explicit check statement runs the checks even with checks off.
+	err := run(t, th, "check\n")
+	if e := runtimeError(t, err); e.Kind != runtime.KindInvariant || e.Pos.Line != 1 {
+		t.Errorf("check with CheckOff: err = %v, want the violation at the check statement", err)
 	}
 }
 

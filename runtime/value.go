@@ -180,6 +180,9 @@ func NewMap() *Map { return &Map{index: map[mapKey]int{}} }
 func keyOf(v Value) (mapKey, error) {
 	switch v := v.(type) {
 	case Int:
+		if v >= 0 {
+			return mapKey{typ: "addr", i: int64(v)}, nil
+		}
 		return mapKey{typ: "int", i: int64(v)}, nil
 	case String:
 		return mapKey{typ: "string", s: string(v)}, nil
@@ -189,9 +192,11 @@ func keyOf(v Value) (mapKey, error) {
 		}
 		return mapKey{typ: "bool"}, nil
 	case Ptr:
-		return mapKey{typ: "ptr", i: int64(v.Addr)}, nil
+		// Keys agree with ==: 4096, a ptr to 0x1000, and NULL and 0 are
+		// each one key.
+		return mapKey{typ: "addr", i: int64(v.Addr)}, nil
 	case NullType:
-		return mapKey{typ: "NULL"}, nil
+		return mapKey{typ: "addr"}, nil
 	}
 	return mapKey{}, fmt.Errorf("a %s cannot be a map key (keys are int, string, bool, ptr or NULL)", v.Type())
 }

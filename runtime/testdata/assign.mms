@@ -104,7 +104,7 @@ n += 1
 assert n == 7
 n = "seven" ### `n is declared int: want an int, got string "seven"`
 ---
-int n = NULL ### `cannot declare int n: want an int, got NULL NULL`
+int n = NULL ### `cannot declare int n: want an int, got NULL`
 ---
 int n = 1
 n += 0x8000000000000000 ### `assign.mms:110:6: error: n is declared int: want an int, got ptr 0x8000000000000001`

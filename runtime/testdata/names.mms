@@ -5,8 +5,8 @@ countr ### `names.mms:4:1: error: undefined: countr \(did you mean counter\?\)`
 ---
 lem("x") ### `undefined: lem \(did you mean len\?\)`
 ---
-# A transposition is two edits: too many for a short name.
-lne("x") ### `undefined: lne$`
+# A transposition of neighbouring letters is one edit.
+lne("x") ### `undefined: lne \(did you mean len\?\)`
 ---
 print PAGESIZE ### `undefined: PAGESIZE \(did you mean PAGE_SIZE\?\)`
 ---
