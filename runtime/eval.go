@@ -43,11 +43,19 @@ func (th *Thread) ExecFile(f *lang.File) error {
 	if err := th.bootFor(stmts); err != nil {
 		return err
 	}
+	if th.loading == nil {
+		th.loading = map[string]bool{}
+	}
+	th.loading[f.Name] = true // a use cycle back to the script does nothing
 	if err := th.Exec(f, stmts); err != nil {
 		return err
 	}
 	if th.CheckMode == CheckEnd {
-		return th.check(lang.Pos{File: f.Name})
+		end := lang.Pos{File: f.Name, Line: 1, Col: 1}
+		if len(stmts) > 0 {
+			end, _ = stmts[len(stmts)-1].Span()
+		}
+		return th.check(end)
 	}
 	return nil
 }
@@ -127,6 +135,11 @@ func (th *Thread) RunTest(f *lang.File, t *lang.TestStmt) error {
 		}
 	}
 	th.stack = []Frame{{Name: "test " + fmt.Sprintf("%q", t.Name)}}
+	info, err := th.testInfo(fr, t)
+	if err != nil {
+		return err
+	}
+	th.Test = info
 	if _, err := th.execBlock(fr, t.Body); err != nil {
 		return err
 	}
@@ -135,6 +148,65 @@ func (th *Thread) RunTest(f *lang.File, t *lang.TestStmt) error {
 		return th.check(start)
 	}
 	return nil
+}
+
+// TestInfo is what a test block's header says: test "name" points=2
+// visibility="after_due_date" tags=["buddy"].
+type TestInfo struct {
+	Name       string
+	Points     int64 // 0 when not given
+	Visibility string
+	Tags       []string
+}
+
+// Visibilities are the values of visibility=, as Gradescope names them.
+var Visibilities = []string{"visible", "hidden", "after_due_date", "after_published"}
+
+// testInfo evaluates and checks a test block's header.
+func (th *Thread) testInfo(fr *frame, t *lang.TestStmt) (*TestInfo, error) {
+	info := &TestInfo{Name: t.Name, Visibility: "visible"}
+	for _, o := range t.Opts {
+		v, err := th.eval(fr, o.Value)
+		if err != nil {
+			return nil, err
+		}
+		bad := func(format string, args ...any) error {
+			return &Error{Kind: KindError, Pos: o.Pos, Msg: fmt.Sprintf(format, args...), Stack: th.stackAt(o.Pos)}
+		}
+		switch o.Key {
+		case "points":
+			n, ok := v.(Int)
+			if !ok || n < 0 {
+				return nil, bad("points must be an int >= 0, not %s", describe(v))
+			}
+			info.Points = int64(n)
+		case "visibility":
+			s, ok := v.(String)
+			if !ok || indexOf(Visibilities, string(s)) < 0 {
+				return nil, bad("visibility must be one of %s, not %s", strings.Join(Visibilities, ", "), describe(v))
+			}
+			info.Visibility = string(s)
+		case "tags":
+			l, ok := v.(*List)
+			if !ok {
+				return nil, bad("tags must be a list of strings, not %s", describe(v))
+			}
+			for _, e := range l.Elems {
+				s, ok := e.(String)
+				if !ok {
+					return nil, bad("tags must be a list of strings, but one is %s", describe(e))
+				}
+				info.Tags = append(info.Tags, string(s))
+			}
+		default:
+			msg := fmt.Sprintf("unknown test option %s (options: points, visibility, tags)", o.Key)
+			if s := Nearest(o.Key, []string{"points", "visibility", "tags"}); s != "" {
+				msg = fmt.Sprintf("unknown test option %s (did you mean %s?)", o.Key, s)
+			}
+			return nil, bad("%s", msg)
+		}
+	}
+	return info, nil
 }
 
 // errAt gives err a position and a backtrace if it has none yet.
@@ -411,7 +483,10 @@ func (th *Thread) show(fr *frame, s *lang.ShowStmt) error {
 		return th.errorf(s, "show: no machine")
 	}
 	start, _ := s.Span()
-	return th.Host.Show(th, s.View, args, start)
+	if err := th.Host.Show(th, s.View, args, start); err != nil {
+		return th.errAt(s.ViewPos, err)
+	}
+	return nil
 }
 
 func (th *Thread) ifStmt(fr *frame, s *lang.IfStmt) (ctrl, error) {

@@ -225,7 +225,7 @@ func TestErrorPositions(t *testing.T) {
 		{"x = 1\nmachine x86\n", runtime.KindError, "2:1", []string{"<toplevel> 2:1"}},
 		{"machine x86 cpus=100\n", runtime.KindError, "1:13", []string{"<toplevel> 1:13"}},
 		{"int 0x80\n", runtime.KindError, "1:1", []string{"<toplevel> 1:1"}},
-		{"show nothing\n", runtime.KindError, "1:1", []string{"<toplevel> 1:1"}},
+		{"show nothing\n", runtime.KindError, "1:6", []string{"<toplevel> 1:6"}},
 	}
 	for _, tc := range cases {
 		th := newThread()

@@ -82,7 +82,9 @@ type Thread struct {
 	Echo func(v Value, x lang.Expr)
 	// Trace, when set, receives each statement as it runs.
 	Trace io.Writer
-	// Load reads the file a use statement names, relative to from's file.
+	// Load reads the file a use statement names; from is the use
+	// statement's position. The loader decides where paths are resolved
+	// (the CLI: the script's folder, never outside it).
 	Load func(th *Thread, from lang.Pos, path string) (*lang.File, error)
 
 	steps    uint64
@@ -93,7 +95,9 @@ type Thread struct {
 	locals   map[string]any
 	warnings []string
 	loading  map[string]bool
-	top      lang.Stmt // the top-level statement running, for Echo
+	top      lang.Stmt
+	// Test is the header of the test block RunTest is running.
+	Test *TestInfo // the top-level statement running, for Echo
 	booted   bool
 }
 

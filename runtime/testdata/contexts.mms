@@ -83,7 +83,7 @@ assert "machine x86_64 mem=64M cpus=4 swap=16M\n" in o, o
 assert "arch:     x86_64 (4level paging)\n" in o
 assert "swap:     16M\n" in o
 ---
-show machine 1 ### `contexts.mms:86:1: error: show machine takes no arguments`
+show machine 1 ### `contexts.mms:86:6: error: show machine takes no arguments`
 ---
 show machin ### `show: unknown view "machin" \(did you mean machine\?\); views: context, machine`
 ---
