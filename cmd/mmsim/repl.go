@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -93,7 +94,11 @@ func (e *env) repl(args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	o.maxSteps = 0 // the REPL has no step limit; Ctrl-C cancels instead
+	stepsSet := false
+	fs.Visit(func(f *flag.Flag) { stepsSet = stepsSet || f.Name == "max-steps" })
+	if !stepsSet {
+		o.maxSteps = 0 // by default the REPL has no step limit; Ctrl-C cancels instead
+	}
 	s, err := e.newSession(&o)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "mmsim: %v\n", err)
@@ -245,7 +250,20 @@ func (s *session) entry(buf []string, atEOF bool) int {
 		s.src.report(s.e.stderr, err)
 		return exitCode(err)
 	}
+	return s.runStmts(f)
+}
+
+// runStmts runs an entry's or a file's statements one by one and remembers
+// those that succeed, for :save. Test and setup blocks are skipped, as in
+// mmsim run.
+func (s *session) runStmts(f *lang.File) int {
 	for _, st := range f.Stmts {
+		switch st.(type) {
+		case *lang.TestStmt, *lang.SetupStmt:
+			start, _ := st.Span()
+			fmt.Fprintf(s.e.stderr, "%s: note: test and setup blocks run only under mmsim test\n", start)
+			continue
+		}
 		if err := s.exec(f, st); err != nil {
 			s.src.report(s.e.stderr, err)
 			return exitCode(err)
@@ -361,20 +379,8 @@ func (s *session) load(name string) int {
 		s.src.report(s.e.stderr, err)
 		return exitCode(err)
 	}
-	for _, st := range f.Stmts {
-		switch st.(type) {
-		case *lang.TestStmt, *lang.SetupStmt:
-			continue
-		}
-		if err := s.exec(f, st); err != nil {
-			s.src.report(s.e.stderr, err)
-			return exitCode(err)
-		}
-		if m, ok := st.(*lang.MachineStmt); ok {
-			s.machine = f.Text(m)
-			continue
-		}
-		s.saved = append(s.saved, f.Text(st))
+	if code := s.runStmts(f); code != exitOK {
+		return code
 	}
 	fmt.Fprintf(s.e.stdout, "loaded %s\n", name)
 	return exitOK
