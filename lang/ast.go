@@ -72,8 +72,9 @@ type (
 	// MachineStmt is `machine ARCH key=value ...`.
 	MachineStmt struct {
 		span
-		Arch string
-		Args []MachineArg
+		Arch    string
+		ArchPos Pos
+		Args    []MachineArg
 	}
 
 	// AssignStmt is `target = value` or a compound form such as `x += 1`;

@@ -143,7 +143,7 @@ func TestErrorPositions(t *testing.T) {
 		{"\xc3", "t.mms:1:1: syntax error: unexpected byte 0xc3 that is not UTF-8: is this a binary file?", false},
 		{"x = 1.5", `t.mms:1:7: syntax error: unexpected "5", expected a name`, false},
 		{"expect oops {}", `t.mms:1:8: syntax error: unexpected "oops", expected "error" or "segv" or "bug" or "oom" or "warn"`, false},
-		{"machine x86 mem=", `t.mms:1:17: syntax error: unexpected end of input, expected an integer or a name or a string or "true" or "false"`, true},
+		{"machine x86 mem=", `t.mms:1:17: syntax error: unexpected end of input, expected an integer or a name or a string or "true" or "false" or "-"`, true},
 		{"show", "t.mms:1:5: syntax error: unexpected end of input, expected a name", true},
 		{"fn f(", `t.mms:1:6: syntax error: unexpected end of input, expected ")"`, true},
 		{"for k, v", `t.mms:1:9: syntax error: unexpected end of input, expected "in"`, true},

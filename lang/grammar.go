@@ -32,7 +32,7 @@ type machineStmt struct {
 type machineArg struct {
 	Pos   lexer.Position
 	Key   string `parser:"@Ident '='"`
-	Value string `parser:"@(Int | Ident | String | 'true' | 'false')"`
+	Value string `parser:"@( Int | Ident | String | 'true' | 'false' | '-' Int )"`
 }
 
 type ifStmt struct {

@@ -129,6 +129,7 @@ func (l *lowerer) stmt(s stmt) Stmt {
 	case *machineStmt:
 		l.topOnly(s.Pos, "machine")
 		m := &MachineStmt{span: mkspan(s.Pos, s.EndPos), Arch: s.Arch}
+		m.ArchPos = l.blank(l.advance(pos(s.Pos), len("machine")))
 		for _, a := range s.Args {
 			vp := l.blank(l.advance(l.blank(l.advance(pos(a.Pos), len(a.Key))), len("=")))
 			m.Args = append(m.Args, MachineArg{Pos: pos(a.Pos), Key: a.Key, Value: a.Value, ValuePos: vp})
@@ -396,6 +397,9 @@ func (p *exprParser) parse(min int) Expr {
 			break
 		}
 		p.i++
+		if next := p.items[p.i].opd; prec > notPrec && len(next.Prefix) > 0 && next.Prefix[0].Op == "not" {
+			p.l.fail(pos(next.Prefix[0].Pos), "not after %s needs parentheses: not binds more loosely than %s", b.Op, b.Op)
+		}
 		y := p.parse(prec + 1)
 		op := b.Op
 		switch op {

@@ -62,8 +62,7 @@ func (h *Host) Boot(th *runtime.Thread, m *lang.MachineStmt) error {
 			if errors.As(err, &ce) && ce.Index >= 0 {
 				start = m.Args[ce.Index].Pos
 			} else if errors.As(err, &ce) && ce.Index == -1 && strings.HasPrefix(ce.Msg, "unknown architecture") {
-				start.Col += len("machine ")
-				start.Offset += len("machine ")
+				start = m.ArchPos
 			}
 			return &runtime.Error{Kind: runtime.KindError, Pos: start, Msg: "machine: " + err.Error()}
 		}

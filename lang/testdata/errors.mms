@@ -241,7 +241,7 @@ machine   ### `^unexpected end of input, expected a name$`
 ---
 machine x86 mem   ### `^unexpected end of input, expected "="$`
 ---
-machine x86 mem=[1]   ### `^unexpected "\[", expected an integer or a name or a string or "true" or "false"$`
+machine x86 mem=[1]   ### `^unexpected "\[", expected an integer or a name or a string or "true" or "false" or "-"$`
 ---
 for in x {}   ### `^unexpected keyword "in", expected a name$`
 ---
@@ -305,3 +305,14 @@ l = [
 ]
 touch a + 4096 write
 int 0x80; int3
+---
+# not on the right of an operator that binds more tightly needs parentheses.
+x = 1 * not 0 ### `^not after \* needs parentheses`
+---
+x = a == not b ### `not after == needs parentheses`
+---
+# ... but not after and / or, nor at the start.
+x = a and not b or not c
+y = not a == b
+---
+machine x86 seed=-5
