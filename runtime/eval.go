@@ -454,6 +454,9 @@ func (th *Thread) print(fr *frame, s *lang.PrintStmt) error {
 			return err
 		}
 		parts[i] = v.String()
+		if err := th.Charge(len(parts[i])); err != nil {
+			return err
+		}
 	}
 	_, err := io.WriteString(th.Out, strings.Join(parts, " ")+"\n")
 	return err

@@ -166,9 +166,26 @@ func (th *Thread) binary(fr *frame, x *lang.BinaryExpr) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Comparing strings, lists and maps, and searching a list or string,
+	// take time in their size; the result of + and * is charged below.
+	work := 0
+	switch x.Op {
+	case "==", "!=", "<", "<=", ">", ">=":
+		work = min(size(l), size(r))
+	case "in":
+		if _, isMap := r.(*Map); !isMap {
+			work = size(r)
+		}
+	}
+	if err := th.Charge(work); err != nil {
+		return nil, th.errAt(x.OpPos, err)
+	}
 	v, err := Binary(x.Op, l, r)
 	if err != nil {
 		return nil, &Error{Kind: KindError, Pos: x.OpPos, Msg: err.Error(), Stack: th.stackAt(x.OpPos)}
+	}
+	if err := th.Charge(size(v)); err != nil {
+		return nil, th.errAt(x.OpPos, err)
 	}
 	return v, nil
 }
@@ -221,6 +238,13 @@ func (th *Thread) call(fr *frame, fn Value, name string, args []lang.Arg, n lang
 		v, err := fn.Fn(th, c)
 		if err != nil {
 			return nil, th.errAt(start, err)
+		}
+		if v != nil {
+			// A built-in's result is charged for its size (sorted, range,
+			// keys, format, str build it anew).
+			if err := th.Charge(size(v)); err != nil {
+				return nil, th.errAt(start, err)
+			}
 		}
 		return v, nil
 	case *Function:

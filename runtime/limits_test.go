@@ -82,7 +82,7 @@ func TestStepsLinear(t *testing.T) {
 	scripts := map[string]string{
 		"while":  "i = 0\nwhile i < N { i += 1 }\n",
 		"for":    "for i in 0..N { x = i }\n",
-		"list":   "l = range(0, N + 1, 1)\nfor x in l { }\n",
+		"list":   "l = []\nrepeat N + 1 { append(l, 1) }\nfor x in l { }\n",
 		"repeat": "repeat N { }\n",
 		"call":   "fn f(x) { return x }\nrepeat N { f(1) }\n",
 		"nested": "for i in 0..N { if i % 2 == 0 { x = 1 } else { y = 2 } }\n",

@@ -180,6 +180,37 @@ func (th *Thread) step(p lang.Pos) error {
 	return nil
 }
 
+// WorkPerStep is how many elements or bytes of work cost one step: an
+// operation on a long string or list (concatenation, comparison, sorting,
+// printing) is charged for its size, so that --max-steps bounds the work a
+// script can do, not only the statements it runs.
+const WorkPerStep = 16
+
+// Charge counts the steps of n elements or bytes of work done by one
+// operation, and checks the limits. Built-ins whose cost grows with their
+// input call it.
+func (th *Thread) Charge(n int) error {
+	if n < WorkPerStep {
+		return nil
+	}
+	th.steps += uint64(n/WorkPerStep) - 1
+	return th.step(lang.Pos{})
+}
+
+// size is the work an operation on v costs: the length of a string, list or
+// map.
+func size(v Value) int {
+	switch v := v.(type) {
+	case String:
+		return len(v)
+	case *List:
+		return len(v.Elems)
+	case *Map:
+		return v.Len()
+	}
+	return 0
+}
+
 // binding is a variable: its value and, for a typed declaration, its type.
 type binding struct {
 	v   Value

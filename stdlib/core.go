@@ -344,6 +344,9 @@ func minmax(name string, sign int) func(*runtime.Thread, *runtime.Call) (runtime
 		if len(vals) == 0 || len(c.Kwargs) > 0 {
 			return nil, fmt.Errorf("%s needs at least one value", name)
 		}
+		if err := th.Charge(len(vals)); err != nil {
+			return nil, err
+		}
 		best := vals[0]
 		for _, v := range vals[1:] {
 			a, b := v, best
@@ -365,6 +368,9 @@ func minmax(name string, sign int) func(*runtime.Thread, *runtime.Call) (runtime
 func builtinSum(th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 	var elems []runtime.Value
 	if err := c.Unpack("list", &elems); err != nil {
+		return nil, err
+	}
+	if err := th.Charge(len(elems)); err != nil {
 		return nil, err
 	}
 	var total runtime.Value = runtime.Int(0)

@@ -21,8 +21,8 @@ assert output() == "tab\there quote\" [\"in\\\"list\"]\n"
 ---
 "x" * 16777217 ### `cannot repeat a string 16777217 times`
 ---
-s = "x" * 16777216
-s + "y" ### `string too long \(limit 16777216 bytes\)`
+# 16 MiB of work costs a million steps (see charge_test.go for the size limit)
+s = "x" * 16777216 ### `too many steps`
 ---
 "%d" % 5 ### `use format\(...\) to format strings`
 ---
@@ -202,10 +202,3 @@ assert len(s) == 2 * 1000 + len("[...]")
 assert s[0] == "[" and s[1000] == "[" and s[1001] == "." and s[1003] == "." and s[1004] == "]" and s[-1] == "]"
 append(l2, 1)
 assert l != l2
----
-# A value too large to show prints its start and "...".
-s = "x" * 16777216
-l = [s, s, "never shown"]
-t = str(l)
-assert len(t) == 1 + (16777216 + 2) + len(", ...]")
-assert t[-6] == "," and t[-4] == "." and t[-1] == "]"
