@@ -98,7 +98,7 @@ func TestErrorPositions(t *testing.T) {
 		{"x = 1; y = ;", `t.mms:1:12: syntax error: unexpected ";", expected an expression`, false},
 		{`print "abc`, `t.mms:1:7: syntax error: string literal is not terminated (missing ")`, false},
 		{"x = 1\n  s = \"abc\n", `t.mms:2:7: syntax error: string literal is not terminated (missing ")`, false},
-		{`x = "\q"`, "t.mms:1:5: syntax error: invalid escape sequence in string literal", false},
+		{`x = "\q"`, "t.mms:1:5: syntax error: invalid escape sequence in string literal \"\\q\"", false},
 		{"x = @", "t.mms:1:5: syntax error: unexpected character '@'", false},
 		{"x = 1\n\tx = $y", "t.mms:2:6: syntax error: unexpected character '$'", false},
 		{`print "é" @`, "t.mms:1:11: syntax error: unexpected character '@'", false},

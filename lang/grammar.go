@@ -1,6 +1,8 @@
 package lang
 
 import (
+	"strconv"
+
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -297,7 +299,7 @@ func (*simpleStmt) stmtNode()  {}
 var parser = participle.MustBuild[program](
 	participle.Lexer(lexerDef),
 	participle.Elide("Comment", "Whitespace"),
-	participle.Unquote("String"),
+	participle.Map(unquote, "String"),
 	// No backtracking once a rule has taken a token, so that an error is
 	// reported where it is, not where an enclosing rule gave up; the few
 	// places that need to look further ahead say so with (?= ...).
@@ -314,3 +316,15 @@ var parser = participle.MustBuild[program](
 // Grammar returns the grammar in EBNF, as participle prints it. spec.md
 // quotes it; a golden test keeps the two in step.
 func Grammar() string { return parser.String() }
+
+// unquote replaces a string token by its value. participle's own Unquote
+// turns \xff into the two bytes of U+00FF; strconv.Unquote keeps it one
+// byte, as Go and C do.
+func unquote(t lexer.Token) (lexer.Token, error) {
+	v, err := strconv.Unquote(t.Value)
+	if err != nil {
+		return t, participle.Errorf(t.Pos, "invalid escape sequence in string literal %s", t.Value)
+	}
+	t.Value = v
+	return t, nil
+}

@@ -63,7 +63,7 @@ t = "two"
 s = "one\ntwo"
 t = "three   ### `^string literal is not terminated`
 ---
-x = "a\qb"   ### `^invalid escape sequence in string literal$`
+x = "a\qb"   ### `^invalid escape sequence in string literal "a\\qb"$`
 ---
 x = @y   ### `^unexpected character '@'$`
 ---

@@ -202,3 +202,6 @@ assert len(s) == 2 * 1000 + len("[...]")
 assert s[0] == "[" and s[1000] == "[" and s[1001] == "." and s[1003] == "." and s[1004] == "]" and s[-1] == "]"
 append(l2, 1)
 assert l != l2
+---
+# \x and octal escapes are single bytes, as in Go and C.
+assert len("\xff") == 1 and len("\377") == 1 and len("\u00e9") == 2
