@@ -11,7 +11,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-var update = flag.Bool("update", false, "rewrite the testdata/script files with the actual output")
+var update = flag.Bool("update", false, "rewrite the testdata/script files and examples/*.out with the actual output")
 
 // TestMain lets the test binary act as the mmsim command inside the
 // scripts: "exec mmsim ..." runs Main in a child process.
