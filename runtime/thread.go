@@ -97,8 +97,8 @@ type Thread struct {
 	loading  map[string]bool
 	top      lang.Stmt
 	// Test is the header of the test block RunTest is running.
-	Test *TestInfo // the top-level statement running, for Echo
-	booted   bool
+	Test   *TestInfo // the top-level statement running, for Echo
+	booted bool
 }
 
 // NewThread returns a thread with an empty global scope.
