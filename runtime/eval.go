@@ -249,13 +249,19 @@ func (th *Thread) check(p lang.Pos) error {
 		return nil
 	}
 	if err := th.Host.Check(th); err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			return th.errAt(p, err)
-		}
-		return &Error{Kind: KindInvariant, Pos: p, Msg: err.Error(), Stack: th.stackAt(p), Cause: err}
+		return th.checkErr(p, err)
 	}
 	return nil
+}
+
+// checkErr positions a failed invariant check; an error of no kind is an
+// invariant violation.
+func (th *Thread) checkErr(p lang.Pos, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return th.errAt(p, err)
+	}
+	return &Error{Kind: KindInvariant, Pos: p, Msg: err.Error(), Stack: th.stackAt(p), Cause: err}
 }
 
 func (th *Thread) execBlock(fr *frame, b *lang.Block) (ctrl, error) {
@@ -268,23 +274,28 @@ func (th *Thread) execBlock(fr *frame, b *lang.Block) (ctrl, error) {
 	return ctrlNone, nil
 }
 
+// exec runs one statement. The statement's position is worked out only
+// when it is needed (an error, a trace line): this is the hot path.
 func (th *Thread) exec(fr *frame, s lang.Stmt) (ctrl, error) {
-	start, _ := s.Span()
-	if err := th.step(start); err != nil {
+	if err := th.step(lang.Pos{}); err != nil {
+		start, _ := s.Span()
 		return ctrlNone, th.errAt(start, err)
 	}
 	if th.Trace != nil {
+		start, _ := s.Span()
 		if line, _, ok := strings.Cut(fr.file.Text(s), "\n"); ok || line != "" {
 			fmt.Fprintf(th.Trace, "%s: %s\n", start, line)
 		}
 	}
 	c, compound, err := th.exec1(fr, s)
 	if err != nil {
+		start, _ := s.Span()
 		return c, th.errAt(start, err)
 	}
-	if !compound && th.CheckMode == CheckEach {
-		if err := th.check(start); err != nil {
-			return c, err
+	if !compound && th.CheckMode == CheckEach && th.Host != nil {
+		if err := th.Host.Check(th); err != nil {
+			start, _ := s.Span()
+			return c, th.checkErr(start, err)
 		}
 	}
 	return c, nil
@@ -511,9 +522,9 @@ func (th *Thread) ifStmt(fr *frame, s *lang.IfStmt) (ctrl, error) {
 
 // loopBody runs one iteration; done is true when the loop must stop.
 func (th *Thread) loopBody(fr *frame, b *lang.Block) (c ctrl, done bool, err error) {
-	start, _ := b.Span()
-	if err := th.step(start); err != nil {
-		return ctrlNone, true, err
+	if err := th.step(lang.Pos{}); err != nil {
+		start, _ := b.Span()
+		return ctrlNone, true, th.errAt(start, err)
 	}
 	c, err = th.execBlock(fr, b)
 	switch {
