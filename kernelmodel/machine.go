@@ -1,13 +1,25 @@
 package kernelmodel
 
-import "fmt"
+import (
+	"fmt"
+
+	"mmsim/kernelmodel/arch"
+	"mmsim/kernelmodel/bug"
+	"mmsim/kernelmodel/phys"
+)
 
 // Machine is one simulated computer. It owns every subsystem; the
 // subsystems arrive one by one (physical memory, slab, paging, processes,
 // reclaim) and Boot wires them together.
 type Machine struct {
 	Config Config
-	ctx    []Context
+	// Layout is the architecture's memory layout.
+	Layout *arch.Layout
+	// Phys is physical memory: zones, struct pages, the buddy allocator.
+	Phys *phys.Mem
+
+	ctx      []Context
+	warnings []string
 }
 
 // Boot builds a machine from a configuration. It models the part of
@@ -16,13 +28,40 @@ func Boot(cfg Config) (*Machine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Machine{Config: cfg}, nil
+	kernel := cfg.Kernel
+	l, err := arch.New(arch.Params{Arch: string(cfg.Arch), Paging: cfg.Paging, Split: cfg.Split, Highmem: cfg.Highmem, Mem: cfg.Mem, Kernel: kernel})
+	if err != nil {
+		return nil, err
+	}
+	m := &Machine{Config: cfg, Layout: l}
+	m.Phys, err = phys.Boot(l)
+	if err != nil {
+		return nil, err
+	}
+	m.Phys.Hooks = phys.Hooks{
+		Atomic: func() string { return string(m.atomicKind()) },
+		Comm:   m.Comm,
+		Warn:   m.Warn,
+	}
+	return m, nil
+}
+
+// Comm is the name of the task the current code runs as: the script
+// itself, "mmsim", outside any process.
+func (m *Machine) Comm() string { return "mmsim" }
+
+// Warn records a kernel warning: the kernel printed it and went on.
+func (m *Machine) Warn(msg string) { m.warnings = append(m.warnings, msg) }
+
+// TakeWarnings returns the warnings recorded since the last call.
+func (m *Machine) TakeWarnings() []string {
+	w := m.warnings
+	m.warnings = nil
+	return w
 }
 
 // BugError is a kernel BUG: the kernel would have printed an oops.
-type BugError struct{ Msg string }
-
-func (e *BugError) Error() string { return e.Msg }
+type BugError = bug.Error
 
 // ContextKind is a kind of execution context.
 type ContextKind string
@@ -103,21 +142,16 @@ func (m *Machine) CPU() int {
 
 // InvariantError is a violated invariant of the model: a bug in mmsim,
 // never in a script.
-type InvariantError struct {
-	Rule   string
-	Detail string
-}
-
-func (e *InvariantError) Error() string { return e.Rule + ": " + e.Detail }
+type InvariantError = bug.Invariant
 
 // Check verifies the invariants of every subsystem and returns the first
 // violation as an *InvariantError. Each subsystem adds its rules here as it
-// arrives; the machine itself checks only its execution-context stack.
+// arrives: the execution-context stack, then physical memory.
 func (m *Machine) Check() error {
 	for _, c := range m.ctx {
 		if c.Kind == CtxCPU && (c.CPU < 0 || c.CPU >= m.Config.CPUs) {
 			return &InvariantError{Rule: "context-cpu", Detail: fmt.Sprintf("context stack runs on CPU %d of %d", c.CPU, m.Config.CPUs)}
 		}
 	}
-	return nil
+	return m.Phys.Check()
 }

@@ -1,0 +1,205 @@
+// Package arch describes the machine architectures mmsim models: where
+// physical memory lies (an e820-like map), which zones the kernel is built
+// with and where they end, and the kernel's virtual address layout.
+//
+// The numbers are x86's and x86_64's, from arch/x86/mm/init.c,
+// arch/x86/include/asm/page_32_types.h and page_64_types.h.
+package arch
+
+import "fmt"
+
+// VirtAddr is a virtual address.
+type VirtAddr uint64
+
+// Page size: 4 KiB on both architectures.
+const (
+	PageShift = 12
+	PageSize  = 1 << PageShift
+)
+
+// Sizes used below.
+const (
+	kib = 1 << 10
+	mib = 1 << 20
+	gib = 1 << 30
+)
+
+// ZoneType is a kind of memory zone (include/linux/mmzone.h:enum zone_type).
+type ZoneType int
+
+const (
+	ZoneDMA ZoneType = iota
+	ZoneDMA32
+	ZoneNormal
+	ZoneHighMem
+	ZoneMovable
+	ZoneDevice
+)
+
+var zoneNames = [...]string{"DMA", "DMA32", "Normal", "HighMem", "Movable", "Device"}
+
+func (t ZoneType) String() string {
+	if t < 0 || int(t) >= len(zoneNames) {
+		return fmt.Sprintf("zone(%d)", int(t))
+	}
+	return zoneNames[t]
+}
+
+// E820Type is the type of a range of the firmware's memory map.
+type E820Type string
+
+const (
+	E820Usable   E820Type = "usable"
+	E820Reserved E820Type = "reserved"
+)
+
+// E820Entry is one range of the firmware memory map, [Start, End) in
+// bytes.
+type E820Entry struct {
+	Start, End uint64
+	Type       E820Type
+}
+
+// Params selects a layout: the machine line's settings that shape memory.
+type Params struct {
+	Arch    string // "x86" or "x86_64"
+	Paging  string // "2level", "pae", "4level", "5level"
+	Split   string // x86: "3G", "2G", "1G"
+	Highmem bool   // x86: CONFIG_HIGHMEM
+	Mem     uint64 // bytes of RAM
+	Kernel  uint64 // kernel image size in bytes; 0 for the default
+}
+
+// DefaultKernelSize is the kernel image's size (text, data and bss) when
+// the machine line does not set kernel=.
+const DefaultKernelSize = 2 * mib
+
+// KernelStart is where the kernel image is loaded: right above the first
+// 1 MiB, as CONFIG_PHYSICAL_START=0x100000.
+const KernelStart = 1 * mib
+
+// Layout is a machine's memory layout.
+type Layout struct {
+	Arch   string
+	Paging string
+	// E820 is the firmware memory map: the first 1 MiB reserved (BIOS,
+	// legacy video, option ROMs), the rest of RAM usable.
+	E820 []E820Entry
+	// Ignored is RAM the kernel cannot use: above the lowmem limit when
+	// x86 is built without highmem.
+	Ignored uint64
+	// KernelStart and KernelEnd bound the kernel image, in bytes.
+	KernelStart, KernelEnd uint64
+	// MaxPFN is the end of usable RAM; MaxLowPFN the end of lowmem, the
+	// part the kernel maps permanently (the direct map).
+	MaxPFN, MaxLowPFN uint64
+	// Zones are the zones the kernel is built with, in index order; a
+	// zone may be empty.
+	Zones []ZoneType
+	// PageOffset is where the direct map starts; HighMemory where it ends
+	// (the kernel's high_memory).
+	PageOffset, HighMemory VirtAddr
+	// VmallocStart and VmallocEnd bound the vmalloc area; as the
+	// kernel's VMALLOC_END, the end is inclusive on x86_64, and
+	// VmallocEnd - VmallocStart is what /proc/meminfo calls VmallocTotal.
+	VmallocStart, VmallocEnd VirtAddr
+	// MemMap is the (notional) virtual address of struct page for pfn 0,
+	// and StructPageSize the size of one struct page.
+	MemMap         VirtAddr
+	StructPageSize uint64
+	// LowmemLimit is the most RAM the direct map can hold, in bytes.
+	LowmemLimit uint64
+}
+
+// New builds the layout for a configuration. The parameters must already
+// be valid (kernelmodel.Config.Validate).
+func New(p Params) (*Layout, error) {
+	kernel := p.Kernel
+	if kernel == 0 {
+		kernel = DefaultKernelSize
+	}
+	if p.Mem%PageSize != 0 || kernel%PageSize != 0 || KernelStart+kernel >= p.Mem {
+		return nil, fmt.Errorf("the kernel image (%d bytes at 1M) does not fit in %d bytes of memory", kernel, p.Mem)
+	}
+	l := &Layout{Arch: p.Arch, Paging: p.Paging, KernelStart: KernelStart, KernelEnd: KernelStart + kernel}
+	mem := p.Mem
+	switch p.Arch {
+	case "x86":
+		// PAGE_OFFSET by CONFIG_VMSPLIT_*; MAXMEM = 4G - PAGE_OFFSET -
+		// __VMALLOC_RESERVE (128 MiB), the 896 MiB of the 3G/1G split.
+		offsets := map[string]uint64{"3G": 0xC0000000, "2G": 0x80000000, "1G": 0x40000000}
+		off, ok := offsets[p.Split]
+		if !ok {
+			return nil, fmt.Errorf("split=%s: the user/kernel split is 3G, 2G or 1G", p.Split)
+		}
+		l.PageOffset = VirtAddr(off)
+		l.LowmemLimit = 4*gib - off - 128*mib
+		l.Zones = []ZoneType{ZoneDMA, ZoneNormal, ZoneHighMem, ZoneMovable}
+		if !p.Highmem {
+			l.Zones = []ZoneType{ZoneDMA, ZoneNormal, ZoneMovable}
+			if mem > l.LowmemLimit {
+				l.Ignored = mem - l.LowmemLimit
+				mem = l.LowmemLimit
+			}
+		}
+		l.MaxPFN = mem >> PageShift
+		l.MaxLowPFN = min(mem, l.LowmemLimit) >> PageShift
+		l.HighMemory = l.PageOffset + VirtAddr(l.MaxLowPFN<<PageShift)
+		// VMALLOC_START leaves an 8 MiB gap after lowmem; VMALLOC_END
+		// stops two pages below the pkmap area at 0xFF800000.
+		l.VmallocStart = l.HighMemory + 8*mib
+		l.VmallocEnd = 0xFF7FE000
+		l.MemMap = 0xC4000000
+		l.StructPageSize = 32
+	case "x86_64":
+		l.PageOffset, l.VmallocStart, l.VmallocEnd = 0xffff888000000000, 0xffffc90000000000, 0xffffe8ffffffffff
+		if p.Paging == "5level" {
+			l.PageOffset, l.VmallocStart, l.VmallocEnd = 0xff11000000000000, 0xffa0000000000000, 0xffd1ffffffffffff
+		}
+		l.LowmemLimit = 64 << 40
+		l.Zones = []ZoneType{ZoneDMA, ZoneDMA32, ZoneNormal, ZoneMovable, ZoneDevice}
+		l.MaxPFN = mem >> PageShift
+		l.MaxLowPFN = l.MaxPFN
+		l.HighMemory = l.PageOffset + VirtAddr(mem)
+		l.MemMap = 0xffffea0000000000
+		l.StructPageSize = 64
+	default:
+		return nil, fmt.Errorf("unknown architecture %q", p.Arch)
+	}
+	l.E820 = []E820Entry{{0, 1 * mib, E820Reserved}, {1 * mib, mem, E820Usable}}
+	return l, nil
+}
+
+// ZoneLimit is the pfn where a zone of this kind ends at the most, as
+// arch/x86/mm/init.c:zone_sizes_init() sets max_zone_pfns: DMA below
+// 16 MiB, DMA32 below 4 GiB, Normal to the end of lowmem, HighMem to the
+// end of RAM. Movable and Device zones end where RAM ends (and stay
+// empty: no movablecore= and no device memory are modelled).
+func (l *Layout) ZoneLimit(t ZoneType) uint64 {
+	switch t {
+	case ZoneDMA:
+		return min(16*mib>>PageShift, l.MaxLowPFN)
+	case ZoneDMA32:
+		return min(4*gib>>PageShift, l.MaxLowPFN)
+	case ZoneNormal:
+		return l.MaxLowPFN
+	}
+	return l.MaxPFN
+}
+
+// HasZone reports whether the kernel is built with a zone of this type.
+func (l *Layout) HasZone(t ZoneType) bool {
+	for _, z := range l.Zones {
+		if z == t {
+			return true
+		}
+	}
+	return false
+}
+
+// IsLowmem reports whether a virtual address lies in the direct map.
+func (l *Layout) IsLowmem(v VirtAddr) bool { return v >= l.PageOffset && v < l.HighMemory }
+
+// Virt returns the direct-map address of a physical address in lowmem
+// (the kernel's __va).
+func (l *Layout) Virt(phys uint64) VirtAddr { return l.PageOffset + VirtAddr(phys) }
