@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"mmsim/kernelmodel"
+	"mmsim/kernelmodel/bug"
 	"mmsim/lang"
 	"mmsim/runtime"
 )
@@ -105,11 +106,15 @@ func modelErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	var bug *kernelmodel.BugError
-	if errors.As(err, &bug) {
-		return runtime.Errorf(runtime.KindBug, "%s", bug.Msg)
+	var kbug *bug.Error
+	if errors.As(err, &kbug) {
+		return runtime.Errorf(runtime.KindBug, "%s", kbug.Msg)
 	}
-	var inv *kernelmodel.InvariantError
+	var oom *bug.OOM
+	if errors.As(err, &oom) {
+		return runtime.Errorf(runtime.KindOOM, "%s", oom.Msg)
+	}
+	var inv *bug.Invariant
 	if errors.As(err, &inv) {
 		return runtime.Errorf(runtime.KindInvariant, "%s", inv.Error())
 	}

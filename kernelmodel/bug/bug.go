@@ -30,3 +30,9 @@ func (e *Invariant) Error() string { return e.Rule + ": " + e.Detail }
 func Violation(rule, format string, args ...any) error {
 	return &Invariant{Rule: rule, Detail: fmt.Sprintf(format, args...)}
 }
+
+// OOM is an allocation the kernel could not fail and could not satisfy:
+// it would have killed a task or, with none to kill, panicked.
+type OOM struct{ Msg string }
+
+func (e *OOM) Error() string { return e.Msg }

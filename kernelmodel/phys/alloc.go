@@ -8,12 +8,6 @@ import (
 	"mmsim/kernelmodel/bug"
 )
 
-// OOMError is an allocation the kernel could not fail and could not
-// satisfy: it would have killed a task or, with none to kill, panicked.
-type OOMError struct{ Msg string }
-
-func (e *OOMError) Error() string { return e.Msg }
-
 // Alloc flags (mm/internal.h ALLOC_*): which watermark to check and which
 // reserves the allocation may dip into.
 type allocFlags uint32
@@ -72,13 +66,13 @@ type Request struct {
 // the first frame of the block, or ok false when the allocation fails (the
 // kernel's NULL), after the "page allocation failure" warning unless
 // __GFP_NOWARN. An error is a kernel BUG (a bad GFP mask, sleeping in
-// atomic context) or an *OOMError; either way nothing changed.
+// atomic context) or an *bug.OOM; either way nothing changed.
 func (m *Mem) AllocPages(r Request) (pfn PFN, ok bool, err error) {
 	gfp, order := r.GFP, r.Order
 	if order < 0 || order > MaxOrder {
 		// WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp) and NULL.
 		if gfp&GfpNoWarn == 0 {
-			m.warn(fmt.Sprintf("WARNING: at mm/page_alloc.c:__alloc_pages: order %d is above MAX_PAGE_ORDER (%d)", order, MaxOrder))
+			m.warn(fmt.Sprintf("__alloc_pages: order %d is above MAX_PAGE_ORDER (%d) (WARN_ON_ONCE_GFP in mm/page_alloc.c), returning NULL", order, MaxOrder))
 		}
 		m.Stats.AllocFail++
 		return 0, false, nil
@@ -247,7 +241,7 @@ func (m *Mem) mayOOM(r Request, highest *Zone) (bool, error) {
 	case gfp&GfpFS == 0:
 		why = "without __GFP_FS the OOM killer is not called and the kernel retries forever"
 	}
-	return false, &OOMError{Msg: fmt.Sprintf("out of memory: order-%d allocation, mode:%s, nothing left to reclaim: %s", order, gfp.Mode(), why)}
+	return false, &bug.OOM{Msg: fmt.Sprintf("order-%d allocation, mode:%s, cannot be satisfied and nothing is left to reclaim: %s", order, gfp.Mode(), why)}
 }
 
 // nopage is the end of the slow path: __GFP_NOFAIL may not fail, and any
@@ -388,6 +382,7 @@ func (m *Mem) rmqueue(z *Zone, r Request) (PFN, bool) {
 		}
 		p.tag = m.tag(r.Tag)
 		n := uint64(1) << order
+		m.gen++
 		z.free -= n
 		z.allocated += n
 		z.PgAlloc += n

@@ -53,7 +53,21 @@ func (m *Mem) spans() []span {
 // buddy of the same order left unmerged; free and allocated blocks and
 // reserved ranges never overlap; each zone's free pages are what its
 // lists hold, and free plus allocated pages are its managed pages.
+//
+// A check costs time in the number of blocks and of struct-page sections,
+// so it is skipped when nothing changed since the last one passed.
 func (m *Mem) Check() error {
+	if m.gen == m.checked {
+		return nil
+	}
+	if err := m.check(); err != nil {
+		return err
+	}
+	m.checked = m.gen
+	return nil
+}
+
+func (m *Mem) check() error {
 	for _, z := range m.Zones {
 		var free uint64
 		for o := range z.area {

@@ -26,6 +26,7 @@ func (m *Mem) FreePages(pfn PFN, order int) error {
 	if err := m.checkFree(pfn, order); err != nil {
 		return err
 	}
+	m.gen++
 	p := m.page(pfn)
 	if p.refcount > 1 {
 		p.refcount--

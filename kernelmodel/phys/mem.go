@@ -34,6 +34,8 @@ type Mem struct {
 	reserved  []Reserved
 	tags      []string
 	tagIndex  map[string]int32
+	// gen counts changes; checked is the gen Check last passed at.
+	gen, checked uint64
 }
 
 // Reserved is a range of frames boot kept from the buddy allocator.
@@ -80,7 +82,7 @@ type Stats struct {
 // other frame given to the buddy allocator, then the watermarks and
 // lowmem_reserve computed.
 func Boot(l *arch.Layout) (*Mem, error) {
-	m := &Mem{Layout: l, maxPFN: PFN(l.MaxPFN), tagIndex: map[string]int32{}}
+	m := &Mem{Layout: l, maxPFN: PFN(l.MaxPFN), tagIndex: map[string]int32{}, checked: ^uint64(0)}
 	m.tags = []string{""}
 	m.sections = make([]*section, (l.MaxPFN+sectionPages-1)>>sectionShift)
 
