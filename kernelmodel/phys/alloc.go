@@ -383,6 +383,7 @@ func (m *Mem) rmqueue(z *Zone, r Request) (PFN, bool) {
 		p.tag = m.tag(r.Tag)
 		n := uint64(1) << order
 		m.gen++
+		m.touch(pfn)
 		z.free -= n
 		z.allocated += n
 		z.PgAlloc += n

@@ -54,16 +54,132 @@ func (m *Mem) spans() []span {
 // reserved ranges never overlap; each zone's free pages are what its
 // lists hold, and free plus allocated pages are its managed pages.
 //
-// A check costs time in the number of blocks and of struct-page sections,
-// so it is skipped when nothing changed since the last one passed.
+// A full check costs time in the number of blocks. So that checking after
+// every statement costs time in the work done, Check verifies only the
+// blocks that changed since the last check, plus every zone's counters,
+// and makes a full check only once the changes since the last full one
+// outnumber the blocks that one went through (or too many blocks changed
+// to track): amortised, a constant cost per change. CheckFull always
+// checks everything.
 func (m *Mem) Check() error {
 	if m.gen == m.checked {
 		return nil
 	}
+	if m.dirtyOverflow || m.sinceFull >= m.fullCost {
+		return m.CheckFull()
+	}
+	if err := m.checkCounters(); err != nil {
+		return err
+	}
+	for _, pfn := range m.dirty {
+		if err := m.checkBlockAt(pfn); err != nil {
+			return err
+		}
+	}
+	m.passed()
+	return nil
+}
+
+func (m *Mem) passed() {
+	m.checked = m.gen
+	m.dirty = m.dirty[:0]
+	m.dirtyOverflow = false
+}
+
+// CheckFull verifies every invariant over all of physical memory.
+func (m *Mem) CheckFull() error {
 	if err := m.check(); err != nil {
 		return err
 	}
-	m.checked = m.gen
+	m.passed()
+	m.sinceFull = 0
+	return nil
+}
+
+// checkCounters checks each zone's counters against each other.
+func (m *Mem) checkCounters() error {
+	for _, z := range m.Zones {
+		var free uint64
+		for o := range z.area {
+			free += z.area[o].nr << o
+		}
+		if free != z.free {
+			return bug.Violation("buddy-free-count", "zone %s: NR_FREE_PAGES is %d but nr_free says the lists hold %d pages", z.Name, z.free, free)
+		}
+		if z.free+z.allocated != z.Managed {
+			return bug.Violation("frame-conservation", "zone %s: %d free + %d allocated pages, but %d managed", z.Name, z.free, z.allocated, z.Managed)
+		}
+	}
+	return nil
+}
+
+// checkBlockAt checks the block a changed frame heads, if it heads one:
+// a free block is aligned, inside its zone, correctly linked into its
+// list and not mergeable with its buddy; a free or allocated block
+// overlaps no other block.
+func (m *Mem) checkBlockAt(pfn PFN) error {
+	p := m.peek(pfn)
+	if p.flags&(PGBuddy|pgAllocHead) == 0 {
+		return nil // no longer a head: the block that took it in changed too
+	}
+	order := int(p.order)
+	z := m.Zones[p.zone]
+	size := PFN(1) << order
+	if pfn&(size-1) != 0 {
+		return bug.Violation("buddy-alignment", "zone %s: block at pfn %#x is not aligned to its order %d", z.Name, uint64(pfn), order)
+	}
+	if pfn < z.StartPFN || pfn+size > z.EndPFN {
+		return bug.Violation("buddy-zone", "block at pfn %#x order %d is outside zone %s", uint64(pfn), order, z.Name)
+	}
+	if p.flags&PGBuddy != 0 {
+		if err := m.checkLinks(z, pfn, order, p); err != nil {
+			return err
+		}
+		if order < MaxOrder && m.isBuddy(z, pfn^size, order) {
+			return bug.Violation("buddy-unmerged", "zone %s: free blocks at pfn %#x and %#x are buddies of order %d but were not merged", z.Name, uint64(pfn), uint64(pfn^size), order)
+		}
+	}
+	// No larger block holds this one, and no block starts inside it.
+	for o := order + 1; o <= MaxOrder; o++ {
+		up := pfn &^ (1<<o - 1)
+		if q := m.peek(up); up != pfn && q.flags&(PGBuddy|pgAllocHead) != 0 && up+1<<q.order > pfn {
+			return bug.Violation("frame-overlap", "block at pfn %#x order %d lies inside the order-%d block at pfn %#x", uint64(pfn), order, q.order, uint64(up))
+		}
+	}
+	for q := pfn + 1; q < pfn+size; q++ {
+		if qp := m.peek(q); qp.flags&(PGBuddy|pgAllocHead|PGReserved) != 0 {
+			return bug.Violation("frame-overlap", "pfn %#x (%s) lies inside the order-%d block at pfn %#x", uint64(q), qp.flags&visibleFlags, order, uint64(pfn))
+		}
+	}
+	return nil
+}
+
+// checkLinks checks that a free block sits in its list: a run block
+// inside its run, a linked block with neighbours that point back at it.
+func (m *Mem) checkLinks(z *Zone, pfn PFN, order int, p page) error {
+	fl := &z.area[order]
+	if r := fl.run; pfn >= r.start && pfn < r.end {
+		return nil
+	}
+	l := fl.front
+	if p.flags&pgOnBack != 0 {
+		l = fl.back
+	}
+	bad := func(why string) error {
+		return bug.Violation("buddy-nr-free", "zone %s: free block at pfn %#x (order %d) %s", z.Name, uint64(pfn), order, why)
+	}
+	if p.prev == noLink && l.head != uint32(pfn) {
+		return bad("has no predecessor but is not the head of its list")
+	}
+	if p.next == noLink && l.tail != uint32(pfn) {
+		return bad("has no successor but is not the tail of its list")
+	}
+	if p.prev != noLink && m.peek(PFN(p.prev)).next != uint32(pfn) {
+		return bad("is not its predecessor's successor")
+	}
+	if p.next != noLink && m.peek(PFN(p.next)).prev != uint32(pfn) {
+		return bad("is not its successor's predecessor")
+	}
 	return nil
 }
 
@@ -98,7 +214,9 @@ func (m *Mem) check() error {
 	}
 	var last span
 	allocated := make([]uint64, len(m.Zones))
-	for i, s := range m.spans() {
+	spans := m.spans()
+	m.fullCost = uint64(len(spans))
+	for i, s := range spans {
 		if i > 0 && s.start < last.end {
 			return bug.Violation("frame-overlap", "pfn %#x-%#x overlaps pfn %#x-%#x", uint64(s.start), uint64(s.end-1), uint64(last.start), uint64(last.end-1))
 		}

@@ -59,12 +59,12 @@ func (m *Mem) checkFree(pfn PFN, order int) error {
 	case p.flags&PGReserved != 0:
 		return bad(fmt.Sprintf("PAGE_FLAGS_CHECK_AT_FREE flag(s) set (reserved: %s frame)", p.owner))
 	case p.flags&PGBuddy != 0:
-		return bug.Errorf("VM_BUG_ON_PAGE(page_ref_count(page) == 0): pfn %#x is free already (a double free?)", uint64(pfn))
+		return bug.Errorf("VM_BUG_ON_PAGE(page_ref_count(page) == 0): pfn %#x is already free (a double free, or a frame never allocated)", uint64(pfn))
 	case p.flags&pgAllocHead == 0:
 		if head, ok := m.BlockOf(pfn); ok && head.allocated {
 			return bug.Errorf("VM_BUG_ON_PAGE(page_ref_count(page) == 0): pfn %#x is not the first frame of a block: it is frame %d of the order-%d block at pfn %#x", uint64(pfn), uint64(pfn-head.PFN), head.Order, uint64(head.PFN))
 		}
-		return bug.Errorf("VM_BUG_ON_PAGE(page_ref_count(page) == 0): pfn %#x is free (never allocated, or freed already)", uint64(pfn))
+		return bug.Errorf("VM_BUG_ON_PAGE(page_ref_count(page) == 0): pfn %#x is already free (a double free, or a frame never allocated)", uint64(pfn))
 	case int(p.order) != order:
 		return bad(fmt.Sprintf("freed with order %d, but the block at pfn %#x was allocated with order %d", order, uint64(pfn), p.order))
 	}

@@ -36,6 +36,13 @@ type Mem struct {
 	tagIndex  map[string]int32
 	// gen counts changes; checked is the gen Check last passed at.
 	gen, checked uint64
+	// dirty lists the frames whose block state changed since the last
+	// check (capped: past the cap the next check is a full one);
+	// sinceFull counts changes since the last full check, and fullCost is
+	// the number of spans the last full check went through.
+	dirty               []PFN
+	dirtyOverflow       bool
+	sinceFull, fullCost uint64
 }
 
 // Reserved is a range of frames boot kept from the buddy allocator.
@@ -145,6 +152,20 @@ func Boot(l *arch.Layout) (*Mem, error) {
 			}
 			z.free += 1 << order
 			start += 1 << order
+		}
+	}
+	// Sections created while boot was freeing (for the heads of smaller
+	// blocks) did not know the runs yet: mark the run heads they hold.
+	for _, z := range m.Zones {
+		r := z.area[MaxOrder].run
+		for pfn := r.start; pfn < r.end; pfn = (pfn>>sectionShift + 1) << sectionShift {
+			s := m.sections[pfn>>sectionShift]
+			if s == nil {
+				continue
+			}
+			for q := pfn; q < r.end && q>>sectionShift == pfn>>sectionShift; q += maxBlock {
+				s[q&sectionMask].flags, s[q&sectionMask].order = PGBuddy, MaxOrder
+			}
 		}
 	}
 	m.setupWatermarks()
@@ -310,6 +331,18 @@ func (m *Mem) FreeHigh() uint64 {
 	}
 	return n
 }
+
+// touch records a frame whose block state changed, for the next check.
+func (m *Mem) touch(pfn PFN) {
+	m.sinceFull++
+	if len(m.dirty) < maxDirty {
+		m.dirty = append(m.dirty, pfn)
+	} else {
+		m.dirtyOverflow = true
+	}
+}
+
+const maxDirty = 1 << 14
 
 func (m *Mem) tag(s string) int32 {
 	if s == "" {

@@ -107,6 +107,7 @@ func (m *Mem) first(fl *freeList, order int) (PFN, bool) {
 // __add_to_free_list(..., tail=false), or at the tail.
 func (m *Mem) push(fl *freeList, pfn PFN, tail bool) {
 	fl.nr++
+	m.touch(pfn)
 	if !tail {
 		m.linkHead(&fl.front, pfn, 0)
 		return
