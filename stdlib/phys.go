@@ -2,7 +2,6 @@ package stdlib
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"mmsim/kernelmodel"
@@ -50,6 +49,7 @@ func init() {
 	model("totalhigh_pages", "totalhigh_pages(): managed pages in highmem", counter(func(p *phys.Mem) uint64 { return p.TotalHigh() }))
 	model("nr_free_pages", "nr_free_pages(): free pages in all zones", counter(func(p *phys.Mem) uint64 { return p.NrFreePages() }))
 	model("min_free_kbytes", "min_free_kbytes(): vm.min_free_kbytes, the reserve the watermarks are built from", counter(func(p *phys.Mem) uint64 { return p.MinFreeKbytes }))
+	Register(&runtime.Builtin{Name: "get_order", Doc: "get_order(size): the smallest order whose block holds size bytes", Fn: builtinGetOrder})
 	model("gfp_string", "gfp_string(gfp): a GFP mask decoded as the kernel prints it (\"GFP_KERNEL|__GFP_ZERO\")", builtinGFPString)
 	for _, f := range []struct {
 		name string
@@ -290,6 +290,24 @@ func argPage(m *kernelmodel.Machine, c *runtime.Call, v runtime.Value) (Page, er
 	return p, nil
 }
 
+// unpackPage reads the single argument page.
+func unpackPage(m *kernelmodel.Machine, c *runtime.Call) (Page, error) {
+	var pv runtime.Value
+	if err := c.Unpack("page", &pv); err != nil {
+		return Page{}, err
+	}
+	return argPage(m, c, pv)
+}
+
+// unpackGFP reads the single argument gfp.
+func unpackGFP(c *runtime.Call) (phys.GFP, error) {
+	var g int64
+	if err := c.Unpack("gfp", &g); err != nil {
+		return 0, err
+	}
+	return argGFP(c, g)
+}
+
 func argZone(m *kernelmodel.Machine, c *runtime.Call, v runtime.Value) (*phys.Zone, error) {
 	switch v := v.(type) {
 	case Zone:
@@ -432,11 +450,7 @@ func builtinFreePages(withOrder bool) func(h *Host, m *kernelmodel.Machine, th *
 }
 
 func builtinPageAddress(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
-	var pv runtime.Value
-	if err := c.Unpack("page", &pv); err != nil {
-		return nil, err
-	}
-	p, err := argPage(m, c, pv)
+	p, err := unpackPage(m, c)
 	if err != nil {
 		return nil, err
 	}
@@ -456,11 +470,7 @@ func builtinVirtToPage(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *r
 }
 
 func builtinPageToPFN(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
-	var pv runtime.Value
-	if err := c.Unpack("page", &pv); err != nil {
-		return nil, err
-	}
-	p, err := argPage(m, c, pv)
+	p, err := unpackPage(m, c)
 	if err != nil {
 		return nil, err
 	}
@@ -479,11 +489,7 @@ func builtinPFNToPage(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *ru
 }
 
 func builtinPageZone(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
-	var pv runtime.Value
-	if err := c.Unpack("page", &pv); err != nil {
-		return nil, err
-	}
-	p, err := argPage(m, c, pv)
+	p, err := unpackPage(m, c)
 	if err != nil {
 		return nil, err
 	}
@@ -491,11 +497,7 @@ func builtinPageZone(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *run
 }
 
 func builtinGFPZone(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
-	var g int64
-	if err := c.Unpack("gfp", &g); err != nil {
-		return nil, err
-	}
-	gfp, err := argGFP(c, g)
+	gfp, err := unpackGFP(c)
 	if err != nil {
 		return nil, err
 	}
@@ -507,11 +509,7 @@ func builtinGFPZone(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runt
 }
 
 func builtinGFPString(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
-	var g int64
-	if err := c.Unpack("gfp", &g); err != nil {
-		return nil, err
-	}
-	gfp, err := argGFP(c, g)
+	gfp, err := unpackGFP(c)
 	if err != nil {
 		return nil, err
 	}
@@ -568,11 +566,7 @@ func counter(f func(p *phys.Mem) uint64) func(h *Host, m *kernelmodel.Machine, t
 
 func pageTest(f func(phys.PageInfo) bool) func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
-		var pv runtime.Value
-		if err := c.Unpack("page", &pv); err != nil {
-			return nil, err
-		}
-		p, err := argPage(m, c, pv)
+		p, err := unpackPage(m, c)
 		if err != nil {
 			return nil, err
 		}
@@ -580,4 +574,18 @@ func pageTest(f func(phys.PageInfo) bool) func(h *Host, m *kernelmodel.Machine, 
 	}
 }
 
-var _ = sort.Strings
+// builtinGetOrder models include/asm-generic/getorder.h:get_order().
+func builtinGetOrder(th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var size int64
+	if err := c.Unpack("size", &size); err != nil {
+		return nil, err
+	}
+	if size <= 0 {
+		return nil, fmt.Errorf("get_order: size %d is not positive (get_order(0) is undefined in the kernel)", size)
+	}
+	order := 0
+	for int64(arch.PageSize)<<order < size {
+		order++
+	}
+	return runtime.Int(order), nil
+}

@@ -205,3 +205,7 @@ machine x86_64 mem=1T
 assert zone("Normal").end_pfn == 1T / PAGE_SIZE
 assert pfn_to_page(1T / PAGE_SIZE - 1).free
 assert nr_free("Normal", 10) == (1T - 4G) / 4M
+---
+assert get_order(1) == 0 and get_order(4096) == 0 and get_order(4097) == 1
+assert get_order(21K) == 3 and get_order(4M) == 10 and get_order(4M + 1) == 11
+get_order(0) ### `get_order: size 0 is not positive`
