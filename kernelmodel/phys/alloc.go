@@ -244,10 +244,13 @@ func (m *Mem) mayOOM(r Request, highest *Zone) (bool, error) {
 	return false, &bug.OOM{Msg: fmt.Sprintf("order-%d allocation, mode:%s, cannot be satisfied and nothing is left to reclaim: %s", order, gfp.Mode(), why)}
 }
 
-// nopage is the end of the slow path: __GFP_NOFAIL may not fail, and any
-// other allocation fails with warn_alloc()'s report unless __GFP_NOWARN.
+// nopage is the end of the slow path: __GFP_NOFAIL may not fail if the
+// caller can reclaim, and any other allocation fails with warn_alloc()'s
+// report unless __GFP_NOWARN. (A __GFP_NOFAIL caller that cannot sleep
+// fails like any other: "Lacking direct_reclaim we can't do anything to
+// reclaim memory".)
 func (m *Mem) nopage(r Request, highest *Zone) (PFN, bool, error) {
-	if r.GFP&GfpNoFail != 0 {
+	if r.GFP&GfpNoFail != 0 && r.GFP.CanSleep() {
 		if pfn, ok := m.getPageFromFreelist(r, allocWmarkMin|allocMinReserve, highest); ok {
 			return pfn, true, nil
 		}

@@ -203,6 +203,9 @@ func (m *Mem) check() error {
 			if n != fl.nr {
 				return bug.Violation("buddy-nr-free", "zone %s order %d: nr_free is %d but the list holds %d blocks", z.Name, o, fl.nr, n)
 			}
+			if err := m.checkBackLinks(z, o); err != nil {
+				return err
+			}
 			free += n << o
 		}
 		if free != z.free {
@@ -221,6 +224,9 @@ func (m *Mem) check() error {
 			return bug.Violation("frame-overlap", "pfn %#x-%#x overlaps pfn %#x-%#x", uint64(s.start), uint64(s.end-1), uint64(last.start), uint64(last.end-1))
 		}
 		if !s.free && s.order >= 0 {
+			if m.peek(s.start).flags&PGBuddy != 0 {
+				return bug.Violation("buddy-page-state", "allocated block at pfn %#x order %d is marked buddy", uint64(s.start), s.order)
+			}
 			z := m.Zones[m.zoneIndexOf(s.start)]
 			if s.start < z.StartPFN || s.end > z.EndPFN {
 				return bug.Violation("buddy-zone", "allocated block at pfn %#x order %d is not inside zone %s", uint64(s.start), s.order, z.Name)
@@ -232,6 +238,25 @@ func (m *Mem) check() error {
 	for i, z := range m.Zones {
 		if allocated[i] != z.allocated {
 			return bug.Violation("frame-conservation", "zone %s: the allocated blocks hold %d pages, but the zone counts %d", z.Name, allocated[i], z.allocated)
+		}
+	}
+	return nil
+}
+
+// checkBackLinks walks the linked parts of a free list and checks that
+// each block's predecessor is the block before it, and the tails.
+func (m *Mem) checkBackLinks(z *Zone, order int) error {
+	fl := &z.area[order]
+	for _, l := range []list{fl.front, fl.back} {
+		prev := noLink
+		for q := l.head; q != noLink; q = m.peek(PFN(q)).next {
+			if m.peek(PFN(q)).prev != prev {
+				return bug.Violation("buddy-nr-free", "zone %s order %d: free block at pfn %#x does not point back at its predecessor", z.Name, order, q)
+			}
+			prev = q
+		}
+		if l.tail != prev {
+			return bug.Violation("buddy-nr-free", "zone %s order %d: the list's tail is not its last block", z.Name, order)
 		}
 	}
 	return nil

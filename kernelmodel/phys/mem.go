@@ -130,14 +130,16 @@ func Boot(l *arch.Layout) (*Mem, error) {
 
 	// memblock_free_all(): every free range, lowest first, in the largest
 	// aligned blocks (__free_pages_memory), each put at the tail of its
-	// list (__free_pages_core uses FPI_TO_TAIL).
+	// list (__free_pages_core uses FPI_TO_TAIL). A block never crosses
+	// the end of its zone, should a zone end off a 4 MiB boundary.
 	for _, r := range m.freeRanges() {
 		for start := r.Start; start < r.End; {
+			z := m.Zones[m.zoneIndexOf(start)]
+			end := min(r.End, z.EndPFN)
 			order := MaxOrder
-			for order > 0 && (start&(1<<order-1) != 0 || start+1<<order > r.End) {
+			for order > 0 && (start&(1<<order-1) != 0 || start+1<<order > end) {
 				order--
 			}
-			z := m.Zones[m.zoneIndexOf(start)]
 			fl := &z.area[order]
 			if order == MaxOrder && fl.nr == fl.run.blocks(order) && (fl.run.start == fl.run.end || fl.run.end == start) {
 				if fl.run.start == fl.run.end {
