@@ -134,8 +134,14 @@ func (g GFP) String() string {
 	return strings.Join(parts, "|")
 }
 
-// Mode is the mask as warn_alloc prints it: mode:0xcc0(GFP_KERNEL).
-func (g GFP) Mode() string { return fmt.Sprintf("%#x(%s)", uint32(g), g) }
+// Mode is the mask as warn_alloc prints it: mode:0xcc0(GFP_KERNEL), and
+// mode:0x0() for no flags at all.
+func (g GFP) Mode() string {
+	if g == 0 {
+		return "0x0()"
+	}
+	return fmt.Sprintf("%#x(%s)", uint32(g), g)
+}
 
 // CanSleep reports whether an allocation may block, which is whether it
 // may enter direct reclaim (include/linux/gfp.h:gfpflags_allow_blocking).

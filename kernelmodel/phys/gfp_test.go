@@ -140,6 +140,10 @@ func TestGFPString(t *testing.T) {
 	if got := phys.GFPKernel.Mode(); got != "0xcc0(GFP_KERNEL)" {
 		t.Errorf("GFP_KERNEL.Mode() = %q, want warn_alloc's 0xcc0(GFP_KERNEL)", got)
 	}
+	// No flags: %pGg prints nothing between the parentheses.
+	if got := phys.GFP(0).Mode(); got != "0x0()" {
+		t.Errorf("GFP(0).Mode() = %q, want 0x0()", got)
+	}
 }
 
 // TestGFPCanSleep: an allocation may sleep iff __GFP_DIRECT_RECLAIM.
