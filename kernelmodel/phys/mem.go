@@ -10,6 +10,7 @@ package phys
 
 import (
 	"fmt"
+	"strings"
 
 	"mmsim/kernelmodel/arch"
 )
@@ -257,78 +258,39 @@ func (m *Mem) Zone(t arch.ZoneType) *Zone {
 // Movable, Device), ignoring case.
 func (m *Mem) ZoneByName(name string) (*Zone, error) {
 	for _, z := range m.Zones {
-		if equalFold(z.Name, name) {
+		if strings.EqualFold(z.Name, name) {
 			return z, nil
 		}
 	}
-	names := ""
-	for i, z := range m.Zones {
-		if i > 0 {
-			names += ", "
-		}
-		names += z.Name
+	var names []string
+	for _, z := range m.Zones {
+		names = append(names, z.Name)
 	}
-	return nil, fmt.Errorf("no zone %q on this machine (zones: %s)", name, names)
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
+	return nil, fmt.Errorf("no zone %q on this machine (zones: %s)", name, strings.Join(names, ", "))
 }
 
 // PageZone returns the zone a frame belongs to (page_zone()).
 func (m *Mem) PageZone(pfn PFN) *Zone { return m.Zones[m.zoneIndexOf(pfn)] }
 
 // TotalRAM is totalram_pages(): the pages the buddy allocator manages.
-func (m *Mem) TotalRAM() uint64 {
-	var n uint64
-	for _, z := range m.Zones {
-		n += z.Managed
-	}
-	return n
-}
+func (m *Mem) TotalRAM() uint64 { return m.sum(false, func(z *Zone) uint64 { return z.Managed }) }
 
 // TotalHigh is totalhigh_pages(): managed pages in highmem zones.
-func (m *Mem) TotalHigh() uint64 {
-	var n uint64
-	for _, z := range m.Zones {
-		if z.IsHighMem() {
-			n += z.Managed
-		}
-	}
-	return n
-}
+func (m *Mem) TotalHigh() uint64 { return m.sum(true, func(z *Zone) uint64 { return z.Managed }) }
 
 // NrFreePages is the number of free pages in all zones
 // (global NR_FREE_PAGES).
-func (m *Mem) NrFreePages() uint64 {
-	var n uint64
-	for _, z := range m.Zones {
-		n += z.free
-	}
-	return n
-}
+func (m *Mem) NrFreePages() uint64 { return m.sum(false, (*Zone).Free) }
 
 // FreeHigh is the number of free pages in highmem zones.
-func (m *Mem) FreeHigh() uint64 {
+func (m *Mem) FreeHigh() uint64 { return m.sum(true, (*Zone).Free) }
+
+// sum adds up a number over the zones, or over the highmem zones only.
+func (m *Mem) sum(highOnly bool, f func(*Zone) uint64) uint64 {
 	var n uint64
 	for _, z := range m.Zones {
-		if z.IsHighMem() {
-			n += z.free
+		if !highOnly || z.IsHighMem() {
+			n += f(z)
 		}
 	}
 	return n
