@@ -6,6 +6,7 @@ import (
 	"mmsim/kernelmodel/arch"
 	"mmsim/kernelmodel/bug"
 	"mmsim/kernelmodel/phys"
+	"mmsim/kernelmodel/slab"
 )
 
 // Machine is one simulated computer. It owns every subsystem; the
@@ -17,6 +18,8 @@ type Machine struct {
 	Layout *arch.Layout
 	// Phys is physical memory: zones, struct pages, the buddy allocator.
 	Phys *phys.Mem
+	// Slab is the slab layer: kmem_cache, kmalloc.
+	Slab *slab.Allocator
 
 	ctx      []Context
 	warnings []string
@@ -43,6 +46,12 @@ func Boot(cfg Config) (*Machine, error) {
 		Comm:   m.Comm,
 		Warn:   m.Warn,
 	}
+	m.Slab, err = slab.New(m.Phys, l, cfg.CPUs)
+	if err != nil {
+		return nil, err
+	}
+	m.Slab.CPU = m.CPU
+	m.Slab.Warn = m.Warn
 	return m, nil
 }
 
@@ -146,12 +155,15 @@ type InvariantError = bug.Invariant
 
 // Check verifies the invariants of every subsystem and returns the first
 // violation as an *InvariantError. Each subsystem adds its rules here as it
-// arrives: the execution-context stack, then physical memory.
+// arrives: the execution-context stack, physical memory, the slab layer.
 func (m *Machine) Check() error {
 	for _, c := range m.ctx {
 		if c.Kind == CtxCPU && (c.CPU < 0 || c.CPU >= m.Config.CPUs) {
 			return &InvariantError{Rule: "context-cpu", Detail: fmt.Sprintf("context stack runs on CPU %d of %d", c.CPU, m.Config.CPUs)}
 		}
 	}
-	return m.Phys.Check()
+	if err := m.Phys.Check(); err != nil {
+		return err
+	}
+	return m.Slab.Check()
 }

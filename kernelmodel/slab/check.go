@@ -1,0 +1,159 @@
+package slab
+
+import (
+	"mmsim/kernelmodel/bug"
+	"mmsim/kernelmodel/phys"
+)
+
+// Check verifies the slab layer's invariants: every object of a slab is
+// free or allocated exactly once and the slab's counts agree; each slab is
+// on the list its state says (a CPU's active slab, a CPU's partial list,
+// the node's partial list, or none when full); its pages are one
+// allocated block marked PG_slab and owned by the slab layer; each
+// cache's totals are the sums over its slabs.
+//
+// As physical memory's check, it verifies only the slabs that changed
+// since the last check, and everything once the changes since the last
+// full check outnumber the slabs and objects that one went through.
+func (a *Allocator) Check() error {
+	if a.gen == a.checked {
+		return nil
+	}
+	if a.dirtyOverflow || a.sinceFull >= a.fullCost {
+		return a.CheckFull()
+	}
+	for _, s := range a.dirty {
+		c := s.Cache
+		if !c.slabs[s] {
+			continue // discarded since
+		}
+		if err := c.checkSlab(s); err != nil {
+			return err
+		}
+		if c.nrSlabs != len(c.slabs) {
+			return bug.Violation("slab-cache-totals", "cache %s counts %d slabs but has %d", c.Name, c.nrSlabs, len(c.slabs))
+		}
+	}
+	a.passed()
+	return nil
+}
+
+func (a *Allocator) passed() {
+	a.checked = a.gen
+	a.dirty = a.dirty[:0]
+	a.dirtyOverflow = false
+}
+
+// CheckFull verifies every invariant of every cache.
+func (a *Allocator) CheckFull() error {
+	cost := uint64(0)
+	for _, c := range a.caches {
+		if err := c.check(); err != nil {
+			return err
+		}
+		cost += uint64(c.nrSlabs + c.nrObjs + 1)
+	}
+	a.fullCost = cost
+	a.sinceFull = 0
+	a.passed()
+	return nil
+}
+
+// touch records a slab that changed, for the next check.
+func (a *Allocator) touch(s *Slab) {
+	a.gen++
+	a.sinceFull += uint64(s.Objects)
+	if len(a.dirty) < 1<<12 {
+		a.dirty = append(a.dirty, s)
+	} else {
+		a.dirtyOverflow = true
+	}
+}
+
+func (c *Cache) check() error {
+	slabs, objs, inuse := 0, 0, 0
+	for s := range c.slabs {
+		if err := c.checkSlab(s); err != nil {
+			return err
+		}
+		slabs++
+		objs += s.Objects
+		inuse += s.InUse
+	}
+	if slabs != c.nrSlabs || objs != c.nrObjs || inuse != c.inuse {
+		return bug.Violation("slab-cache-totals", "cache %s counts %d slabs, %d objects, %d in use; its slabs hold %d, %d, %d", c.Name, c.nrSlabs, c.nrObjs, c.inuse, slabs, objs, inuse)
+	}
+	n := 0
+	for s := c.partial.head; s != nil; s = s.next {
+		n++
+		if s.where != ListPartial || !c.slabs[s] {
+			return bug.Violation("slab-list", "cache %s: the slab at pfn %#x is on the node's partial list but says it is %s", c.Name, uint64(s.PFN), s.where)
+		}
+		if s.InUse == s.Objects {
+			return bug.Violation("slab-list", "cache %s: the full slab at pfn %#x is on the node's partial list", c.Name, uint64(s.PFN))
+		}
+	}
+	if n != c.partial.n {
+		return bug.Violation("slab-list", "cache %s: nr_partial is %d but the list holds %d slabs", c.Name, c.partial.n, n)
+	}
+	for i, cs := range c.cpu {
+		if s := cs.slab; s != nil && (s.where != ListCPU || s.cpu != i || !c.slabs[s]) {
+			return bug.Violation("slab-list", "cache %s: CPU %d's active slab at pfn %#x says it is %s of CPU %d", c.Name, i, uint64(s.PFN), s.where, s.cpu)
+		}
+		for _, s := range cs.partial {
+			if s.where != ListCPUPartial || s.cpu != i || !c.slabs[s] || s.InUse == s.Objects {
+				return bug.Violation("slab-list", "cache %s: the slab at pfn %#x on CPU %d's partial list says it is %s of CPU %d with %d of %d objects in use", c.Name, uint64(s.PFN), i, s.where, s.cpu, s.InUse, s.Objects)
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Cache) checkSlab(s *Slab) error {
+	free := make([]bool, s.Objects)
+	for _, i := range s.freelist {
+		if int(i) >= s.Objects || free[i] || s.used[i] {
+			return bug.Violation("slab-objects", "cache %s: object %d of the slab at pfn %#x is on the free list twice, or while allocated", c.Name, i, uint64(s.PFN))
+		}
+		free[i] = true
+	}
+	used := 0
+	for i := range s.used {
+		if s.used[i] {
+			used++
+		} else if !free[i] {
+			return bug.Violation("slab-objects", "cache %s: object %d of the slab at pfn %#x is neither free nor allocated", c.Name, i, uint64(s.PFN))
+		}
+	}
+	if used != s.InUse {
+		return bug.Violation("slab-objects", "cache %s: the slab at pfn %#x counts %d objects in use but %d are", c.Name, uint64(s.PFN), s.InUse, used)
+	}
+	switch s.where {
+	case ListFull:
+		if s.InUse != s.Objects {
+			return bug.Violation("slab-list", "cache %s: the slab at pfn %#x is on no list but has %d free objects", c.Name, uint64(s.PFN), s.Objects-s.InUse)
+		}
+	case ListCPU:
+		if c.cpu[s.cpu].slab != s {
+			return bug.Violation("slab-list", "cache %s: the slab at pfn %#x says it is CPU %d's active slab but is not", c.Name, uint64(s.PFN), s.cpu)
+		}
+	case ListCPUPartial:
+		found := false
+		for _, t := range c.cpu[s.cpu].partial {
+			found = found || t == s
+		}
+		if !found {
+			return bug.Violation("slab-list", "cache %s: the slab at pfn %#x says it is on CPU %d's partial list but is not", c.Name, uint64(s.PFN), s.cpu)
+		}
+	}
+	info, err := c.a.Mem.Page(s.PFN)
+	if err != nil || info.Free || !info.Head() || info.Block.Order != s.Order || info.Flags&phys.PGSlab == 0 || info.Owner != phys.OwnerSlab {
+		return bug.Violation("slab-page", "cache %s: the slab at pfn %#x is not an allocated order-%d block marked slab (flags %s, owner %s)", c.Name, uint64(s.PFN), s.Order, info.Flags, info.Owner)
+	}
+	for i := phys.PFN(0); i < 1<<s.Order; i++ {
+		if c.a.slabOf[s.PFN+i] != s {
+			return bug.Violation("slab-page", "cache %s: frame %#x of the slab at pfn %#x does not map back to it", c.Name, uint64(s.PFN+i), uint64(s.PFN))
+		}
+	}
+	return nil
+}

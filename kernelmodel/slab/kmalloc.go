@@ -1,0 +1,327 @@
+package slab
+
+import (
+	"fmt"
+	"math/bits"
+
+	"mmsim/kernelmodel/arch"
+	"mmsim/kernelmodel/bug"
+	"mmsim/kernelmodel/phys"
+)
+
+// kmalloc's size classes (include/linux/slab.h, SLUB, 4 KiB pages).
+const (
+	kmallocShiftLow     = 3
+	kmallocShiftHigh    = arch.PageShift + 1 // 8 KiB, the largest cache
+	KmallocMaxCacheSize = 1 << kmallocShiftHigh
+	kmallocMaxSize      = 1 << (phys.MaxOrder + arch.PageShift) // 4 MiB
+	KmallocMaxSize      = kmallocMaxSize
+	// ZeroSizePtr is what kmalloc(0) returns: not NULL, and never a
+	// valid object ((void *)16).
+	ZeroSizePtr arch.VirtAddr = 16
+)
+
+// Kmalloc cache types (enum kmalloc_cache_type), in creation order.
+type KmallocType int
+
+const (
+	KmallocNormal KmallocType = iota
+	KmallocReclaim
+	KmallocDMA
+	KmallocCgroup
+	nKmallocTypes
+)
+
+var typePrefix = [nKmallocTypes]string{"kmalloc-", "kmalloc-rcl-", "dma-kmalloc-", "kmalloc-cg-"}
+
+// kmallocIndex models __kmalloc_index() and the kmalloc_size_index table:
+// 1..8 → 3 (8 bytes), 65..96 → 1 (96 bytes), 129..192 → 2 (192 bytes),
+// otherwise the index n with 2^(n-1) < size <= 2^n.
+func kmallocIndex(size int) int {
+	switch {
+	case size <= 1<<kmallocShiftLow:
+		return kmallocShiftLow
+	case size > 64 && size <= 96:
+		return 1
+	case size > 128 && size <= 192:
+		return 2
+	}
+	n := 0
+	for 1<<n < size {
+		n++
+	}
+	return n
+}
+
+// indexSize is the object size of a kmalloc index.
+func indexSize(i int) int {
+	switch i {
+	case 1:
+		return 96
+	case 2:
+		return 192
+	}
+	return 1 << i
+}
+
+// kmallocName is the name of a kmalloc cache: kmalloc-8 ... kmalloc-8k.
+func kmallocName(t KmallocType, i int) string {
+	size := indexSize(i)
+	if size >= 1024 {
+		return fmt.Sprintf("%s%dk", typePrefix[t], size/1024)
+	}
+	return fmt.Sprintf("%s%d", typePrefix[t], size)
+}
+
+// createKmallocCaches models mm/slab_common.c:create_kmalloc_caches():
+// for each type, the sizes 8 to 8K with 96 after 64 and 192 after 128,
+// each aligned to its largest power-of-two divisor (create_boot_cache()).
+func (a *Allocator) createKmallocCaches() error {
+	for t := KmallocNormal; t < nKmallocTypes; t++ {
+		for i := kmallocShiftLow; i <= kmallocShiftHigh; i++ {
+			idx := []int{i}
+			if i == 6 {
+				idx = append(idx, 1)
+			}
+			if i == 7 {
+				idx = append(idx, 2)
+			}
+			for _, j := range idx {
+				size := indexSize(j)
+				flags := SlabKmalloc
+				switch t {
+				case KmallocReclaim:
+					flags |= SlabReclaimAccount
+				case KmallocDMA:
+					flags |= SlabCacheDMA
+				case KmallocCgroup:
+					flags |= SlabAccount
+				}
+				align := max(archSlabAlign, size&-size)
+				c, err := a.create(kmallocName(t, j), size, align, flags, nil)
+				if err != nil {
+					return err
+				}
+				c.Kmalloc = true
+				a.kmalloc[t][j] = c
+			}
+		}
+	}
+	return nil
+}
+
+// KmallocCache returns the cache kmalloc uses for a size and mask, or nil
+// above the largest cache (kmalloc_slab()).
+func (a *Allocator) KmallocCache(size int, gfp phys.GFP) *Cache {
+	if size <= 0 || size > KmallocMaxCacheSize {
+		return nil
+	}
+	return a.kmalloc[kmallocType(gfp)][kmallocIndex(size)]
+}
+
+// kmallocType models include/linux/slab.h:kmalloc_type().
+func kmallocType(gfp phys.GFP) KmallocType {
+	switch {
+	case gfp&(phys.GfpDMA|phys.GfpReclaimable|phys.GfpAccount) == 0:
+		return KmallocNormal
+	case gfp&phys.GfpDMA != 0:
+		return KmallocDMA
+	case gfp&phys.GfpReclaimable != 0:
+		return KmallocReclaim
+	}
+	return KmallocCgroup
+}
+
+// gfpSlabBugMask is GFP_SLAB_BUG_MASK: zone modifiers kmalloc cannot honour.
+const gfpSlabBugMask = phys.GfpDMA32 | phys.GfpHighmem
+
+// fixFlags models mm/slab_common.c:kmalloc_fix_flags(): __GFP_HIGHMEM and
+// __GFP_DMA32 are dropped with the kernel's warning.
+func (a *Allocator) fixFlags(gfp phys.GFP) phys.GFP {
+	if gfp&gfpSlabBugMask == 0 {
+		return gfp
+	}
+	fixed := gfp &^ gfpSlabBugMask
+	a.warn(fmt.Sprintf("Unexpected gfp: %#x (%s). Fixing up to gfp: %#x (%s). Fix your code!", uint32(gfp&gfpSlabBugMask), gfp&gfpSlabBugMask, uint32(fixed), fixed))
+	return fixed
+}
+
+// Object is what an address in the slab layer is.
+type Object struct {
+	Cache *Cache // nil for a large kmalloc
+	Slab  *Slab
+	Index int // object index in its slab
+	// Offset is the byte of the object the address points at.
+	Offset int
+	// Size is the object's usable size (ksize).
+	Size int
+	// Free reports a slab object that is not allocated.
+	Free bool
+	// Large is a kmalloc above the largest cache: its pages.
+	Large      bool
+	PFN        phys.PFN
+	LargeOrder int
+}
+
+// Lookup says which object an address belongs to (the model's
+// kmem_dump_obj()); ok is false for an address in no slab and no large
+// kmalloc.
+func (a *Allocator) Lookup(addr arch.VirtAddr) (Object, bool) {
+	if s, i, off, ok := a.lookup(addr); ok && i < s.Objects {
+		return Object{Cache: s.Cache, Slab: s, Index: i, Offset: off, Size: s.Cache.ksize(), Free: !s.used[i], PFN: s.PFN}, true
+	}
+	if !a.Layout.IsLowmem(addr) {
+		return Object{}, false
+	}
+	pfn := phys.PFN((uint64(addr) - uint64(a.Layout.PageOffset)) >> arch.PageShift)
+	if b, ok := a.Mem.BlockOf(pfn); ok && !b.Free {
+		if l, ok := a.large[b.PFN]; ok {
+			return Object{Large: true, PFN: b.PFN, LargeOrder: l.order, Offset: int(uint64(addr) - uint64(a.Layout.Virt(uint64(b.PFN.Addr())))), Size: arch.PageSize << l.order}, true
+		}
+	}
+	return Object{}, false
+}
+
+// ksize models mm/slub.c:slab_ksize() for a cache.
+func (c *Cache) ksize() int {
+	switch {
+	case c.Flags&(SlabRedZone|SlabPoison) != 0:
+		return c.ObjectSize
+	}
+	return c.Size
+}
+
+// Kmalloc models mm/slub.c:__kmalloc(): size 0 gives ZERO_SIZE_PTR; up to
+// 8 KiB an object of the size class's cache; above, whole pages from the
+// page allocator as a compound page. ok is false for the kernel's NULL.
+func (a *Allocator) Kmalloc(size int, gfp phys.GFP, caller string) (arch.VirtAddr, bool, error) {
+	gfp = a.fixFlags(gfp)
+	if err := a.Mem.MightSleep(gfp, caller); err != nil {
+		return 0, false, err
+	}
+	if size == 0 {
+		return ZeroSizePtr, true, nil
+	}
+	if size < 0 {
+		return 0, false, fmt.Errorf("%s: size %d is negative", caller, size)
+	}
+	if c := a.KmallocCache(size, gfp); c != nil {
+		return c.Alloc(gfp, caller)
+	}
+	return a.kmallocLarge(size, gfp, caller)
+}
+
+// kmallocLarge models mm/slub.c:___kmalloc_large_node(): get_order(size)
+// pages with __GFP_COMP; above MAX_PAGE_ORDER the page allocator warns and
+// fails.
+func (a *Allocator) kmallocLarge(size int, gfp phys.GFP, caller string) (arch.VirtAddr, bool, error) {
+	order := getOrder(size)
+	if order > phys.MaxOrder {
+		order = phys.MaxOrder + 1
+	}
+	pfn, ok, err := a.Mem.AllocPages(phys.Request{GFP: gfp | phys.GfpComp, Order: order, Owner: phys.OwnerSlab, Tag: "kmalloc-large", Caller: caller})
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	a.large[pfn] = largeAlloc{order, size}
+	return a.Layout.Virt(uint64(pfn.Addr())), true, nil
+}
+
+// Kfree models mm/slub.c:kfree(): NULL and ZERO_SIZE_PTR do nothing; a
+// slab object goes back to its cache, a large kmalloc's pages to the page
+// allocator. Anything else is a BUG and changes nothing.
+func (a *Allocator) Kfree(addr arch.VirtAddr, caller string) error {
+	if addr <= ZeroSizePtr {
+		return nil
+	}
+	if s, i, off, ok := a.lookup(addr); ok {
+		return s.Cache.free(s, i, off, addr, caller)
+	}
+	obj, ok := a.Lookup(addr)
+	switch {
+	case ok && obj.Large && obj.Offset == 0:
+		if err := a.Mem.FreePages(obj.PFN, obj.LargeOrder); err != nil {
+			return err
+		}
+		delete(a.large, obj.PFN)
+		return nil
+	case ok && obj.Large:
+		return bug.Errorf("%s: %#x is byte %d of a large kmalloc (%d pages at pfn %#x), not its start", caller, uint64(addr), obj.Offset, 1<<obj.LargeOrder, uint64(obj.PFN))
+	}
+	return bug.Errorf("%s: %#x is not an address kmalloc returned (no slab object and no large kmalloc is there)", caller, uint64(addr))
+}
+
+// Ksize models mm/slab_common.c:ksize(): 0 for NULL and ZERO_SIZE_PTR, the
+// usable size of a slab object, the whole pages of a large kmalloc.
+func (a *Allocator) Ksize(addr arch.VirtAddr, caller string) (int, error) {
+	if addr <= ZeroSizePtr {
+		return 0, nil
+	}
+	obj, ok := a.Lookup(addr)
+	if !ok {
+		return 0, bug.Errorf("%s: %#x is not an address kmalloc returned", caller, uint64(addr))
+	}
+	if obj.Free {
+		return 0, bug.Errorf("%s: %#x is a free object of %s (use after free)", caller, uint64(addr), obj.Cache.Name)
+	}
+	return obj.Size, nil
+}
+
+// SizeRoundup models mm/slab_common.c:kmalloc_size_roundup().
+func (a *Allocator) SizeRoundup(size int) int {
+	switch {
+	case size <= 0:
+		return 0
+	case size <= KmallocMaxCacheSize:
+		return a.kmalloc[KmallocNormal][kmallocIndex(size)].ObjectSize
+	case size <= kmallocMaxSize:
+		return arch.PageSize << getOrder(size)
+	}
+	return size
+}
+
+// Krealloc models mm/slab_common.c:krealloc(): size 0 frees and returns
+// ZERO_SIZE_PTR; NULL reallocates like kmalloc; an object whose ksize is
+// big enough is returned as it is; otherwise a new object, the old one
+// freed. On failure NULL, and the old object stays.
+func (a *Allocator) Krealloc(addr arch.VirtAddr, size int, gfp phys.GFP, caller string) (arch.VirtAddr, bool, error) {
+	if size == 0 {
+		if err := a.Kfree(addr, caller); err != nil {
+			return 0, false, err
+		}
+		return ZeroSizePtr, true, nil
+	}
+	if addr <= ZeroSizePtr {
+		return a.Kmalloc(size, gfp, caller)
+	}
+	have, err := a.Ksize(addr, caller)
+	if err != nil {
+		return 0, false, err
+	}
+	if have >= size {
+		if err := a.Mem.MightSleep(gfp, caller); err != nil {
+			return 0, false, err
+		}
+		return addr, true, nil
+	}
+	n, ok, err := a.Kmalloc(size, gfp, caller)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	return n, true, a.Kfree(addr, caller)
+}
+
+// KmallocArray models kmalloc_array(): n*size, or NULL when it overflows.
+func (a *Allocator) KmallocArray(n, size int, gfp phys.GFP, caller string) (arch.VirtAddr, bool, error) {
+	if n < 0 || size < 0 {
+		return 0, false, fmt.Errorf("%s: negative count or size", caller)
+	}
+	hi, total := bits.Mul64(uint64(n), uint64(size))
+	if hi != 0 || (a.ptrSize == 4 && total >= 1<<32) {
+		return 0, false, nil // check_mul_overflow(): size_t overflows
+	}
+	if total > kmallocMaxSize {
+		total = kmallocMaxSize + 1 // the page allocator refuses it
+	}
+	return a.Kmalloc(int(total), gfp, caller)
+}
