@@ -292,6 +292,11 @@ func (th *Thread) callFunction(fr *frame, fn *Function, args []lang.Arg, at lang
 			return nil, &Error{Kind: KindError, Pos: at, Msg: fmt.Sprintf("%s: missing argument %s", fn.Name, p.Name), Stack: th.stackAt(at)}
 		}
 	}
+	return th.invoke(fn, callEnv, at)
+}
+
+// invoke runs a function's body in its bound environment.
+func (th *Thread) invoke(fn *Function, callEnv *env, at lang.Pos) (Value, error) {
 	if th.depth >= th.maxDepth() {
 		return nil, &Error{Kind: KindLimit, Pos: at, Msg: fmt.Sprintf("call depth limit reached (%d nested calls): runaway recursion?", th.maxDepth()), Stack: th.stackAt(at)}
 	}
@@ -309,6 +314,30 @@ func (th *Thread) callFunction(fr *frame, fn *Function, args []lang.Arg, at lang
 		return nil, err
 	}
 	return inner.ret, nil
+}
+
+// Call calls a function or built-in with arguments already evaluated, for
+// a built-in that calls back into the script (a slab constructor). The
+// call counts toward the depth limit and shows in backtraces at pos.
+func (th *Thread) Call(fn Value, args []Value, pos lang.Pos) (Value, error) {
+	switch f := fn.(type) {
+	case *Builtin:
+		v, err := f.Fn(th, &Call{Name: f.Name, Pos: pos, Args: args, ArgPos: make([]lang.Pos, len(args))})
+		if err != nil {
+			return nil, th.errAt(pos, err)
+		}
+		return v, nil
+	case *Function:
+		if len(args) != len(f.Params) {
+			return nil, &Error{Kind: KindError, Pos: pos, Msg: fmt.Sprintf("%s takes %d argument%s, got %d", f.Name, len(f.Params), plural(len(f.Params)), len(args)), Stack: th.stackAt(pos)}
+		}
+		callEnv := newEnv(f.closure)
+		for i, p := range f.Params {
+			callEnv.set(p.Name, args[i], "")
+		}
+		return th.invoke(f, callEnv, pos)
+	}
+	return nil, &Error{Kind: KindError, Pos: pos, Msg: fmt.Sprintf("%s is not a function", describe(fn)), Stack: th.stackAt(pos)}
 }
 
 // assign runs x = v and the compound forms.

@@ -304,29 +304,37 @@ func showMeminfo(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 }
 
 // kmemFlags are the flags show kmem has so far, for its errors.
-const kmemFlags = "-f (the free lists of every zone) and -F (the same, with every free block)"
+const kmemFlags = "-f (the free lists of every zone), -F (the same, with every free block) and -s (the slab caches)"
 
-// showKmem is crash's kmem command; -f and -F so far.
+// showKmem is crash's kmem command; -f, -F and -s so far.
 func showKmem(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
-	var flagF, flagf bool
+	var flagF, flagf, flags bool
 	for _, a := range args {
 		switch a.Flag {
 		case "-f":
 			flagf = true
 		case "-F":
 			flagF = true
+		case "-s":
+			flags = true
 		case "":
 			return fmt.Errorf("show kmem: unexpected argument %s: kmem takes only a flag, %s", runtime.Repr(a.Value), kmemFlags)
 		default:
 			return fmt.Errorf("show kmem: unknown flag %s: kmem has %s", a.Flag, kmemFlags)
 		}
 	}
-	if !flagf && !flagF {
+	if !flagf && !flagF && !flags {
 		return fmt.Errorf("show kmem needs a flag: %s", kmemFlags)
 	}
 	m, err := h.machine()
 	if err != nil {
 		return err
+	}
+	if flags {
+		if flagf || flagF {
+			return fmt.Errorf("show kmem: -s cannot be combined with -f or -F")
+		}
+		return emit(th, kmemSlabs(m))
 	}
 	return emit(th, kmemFree(m, flagF))
 }

@@ -351,9 +351,10 @@ func TestShowKmemErrors(t *testing.T) {
 		args []runtime.ShowArg
 		want string
 	}{
-		{nil, "show kmem needs a flag: -f (the free lists of every zone) and -F (the same, with every free block)"},
-		{[]runtime.ShowArg{{Flag: "-s"}}, "show kmem: unknown flag -s: kmem has -f (the free lists of every zone) and -F (the same, with every free block)"},
-		{[]runtime.ShowArg{{Flag: "-f"}, {Value: runtime.Int(5)}}, "show kmem: unexpected argument 5: kmem takes only a flag, -f (the free lists of every zone) and -F (the same, with every free block)"},
+		{nil, "show kmem needs a flag: -f (the free lists of every zone), -F (the same, with every free block) and -s (the slab caches)"},
+		{[]runtime.ShowArg{{Flag: "-x"}}, "show kmem: unknown flag -x: kmem has -f (the free lists of every zone), -F (the same, with every free block) and -s (the slab caches)"},
+		{[]runtime.ShowArg{{Flag: "-s"}, {Flag: "-f"}}, "show kmem: -s cannot be combined with -f or -F"},
+		{[]runtime.ShowArg{{Flag: "-f"}, {Value: runtime.Int(5)}}, "show kmem: unexpected argument 5: kmem takes only a flag, -f (the free lists of every zone), -F (the same, with every free block) and -s (the slab caches)"},
 	}
 	for _, tt := range tests {
 		err := h.Show(th, "kmem", tt.args, lang.Pos{})

@@ -1,0 +1,125 @@
+# kmalloc's size classes on x86_64 with 2 CPUs (machine 256M: no Normal
+# zone, so slabs come from DMA32).
+machine x86_64 mem=256M cpus=2
+p = kmalloc(28, GFP_KERNEL)
+assert ksize(p) == 32 and kmalloc_cache(28).name == "kmalloc-32"
+print p
+assert output() == "0xffff888001000000 (kmalloc-32 object 0, slab pfn 0x1000)\n"
+assert kmalloc_cache(96).name == "kmalloc-96" and kmalloc_cache(100).name == "kmalloc-128"
+assert kmalloc_cache(129).name == "kmalloc-192" and kmalloc_cache(193).name == "kmalloc-256"
+assert kmalloc_cache(8192).name == "kmalloc-8k" and kmalloc_cache(8193) == NULL
+assert kmalloc_cache(8, GFP_DMA).name == "dma-kmalloc-8"
+assert kmalloc_cache(8, GFP_KERNEL | __GFP_RECLAIMABLE).name == "kmalloc-rcl-8"
+assert kmalloc_cache(8, GFP_KERNEL_ACCOUNT).name == "kmalloc-cg-8"
+c = kmalloc_cache(512)
+assert [c.object_size, c.size, c.order, c.objs_per_slab, c.align] == [512, 512, 1, 16, 512]
+c = kmalloc_cache(96)
+assert [c.order, c.objs_per_slab, c.align] == [0, 42, 32]
+assert kmalloc_size_roundup(28) == 32 and kmalloc_size_roundup(9000) == 16384
+# The next object of the same cache is the next one in the slab.
+q = kmalloc(20, GFP_KERNEL)
+assert q - p == 32
+kfree(p)
+assert kmalloc(30, GFP_KERNEL) == p
+---
+# kmalloc(0), NULL and ZERO_SIZE_PTR.
+z = kmalloc(0, GFP_KERNEL)
+assert z == ZERO_SIZE_PTR and z == 16 and ksize(z) == 0
+kfree(z)
+kfree(NULL)
+assert krealloc(NULL, 10, GFP_KERNEL) != NULL
+---
+# Above 8K kmalloc takes whole pages, a compound page, and kfree gives them back.
+free = nr_free_pages()
+big = kmalloc(9000, GFP_KERNEL)
+assert ksize(big) == 16384 and nr_free_pages() == free - 4
+assert virt_to_page(big).flags == ["head"]
+kfree(big)
+assert nr_free_pages() == free
+assert kmalloc(4M + 1, GFP_KERNEL | __GFP_NOWARN) == NULL
+---
+# krealloc keeps the pointer while ksize suffices.
+p = kmalloc(20, GFP_KERNEL)
+assert krealloc(p, 32, GFP_KERNEL) == p
+n = krealloc(p, 33, GFP_KERNEL)
+assert n != p and ksize(n) == 64
+expect bug "Object already free" { kfree(p) }
+assert krealloc(n, 0, GFP_KERNEL) == ZERO_SIZE_PTR
+---
+# kmalloc never returns highmem: the flags are fixed up with a warning.
+machine x86 mem=1G
+p = kmalloc(64, GFP_HIGHUSER)
+assert "Unexpected gfp: 0x2 (__GFP_HIGHMEM). Fixing up to gfp: 0x100cc0 (GFP_USER). Fix your code!" in warnings()
+assert virt_to_page(p).zone.name == "Normal" and phys_contiguous(p)
+assert virt_to_phys(p) == 0x1000000
+---
+p = kmalloc(64, GFP_KERNEL)
+kfree(p + 8) ### `BUG: kfree: BUG kmalloc-64 \(Not tainted\): Invalid object pointer`
+---
+kfree(0x1234) ### `kfree: 0x1234 is not an address kmalloc returned`
+---
+atomic { kmalloc(8, GFP_KERNEL) } ### `sleeping function called from invalid context at mm/page_alloc.c: kmalloc\(GFP_KERNEL\) may sleep`
+---
+irq { assert kmalloc(8, GFP_ATOMIC) != NULL }
+---
+# A cache: slabs fill, go full, and come back through the partial lists.
+machine x86_64 mem=256M cpus=1
+c = kmem_cache_create("my_cache", 200, 0, SLAB_HWCACHE_ALIGN)
+assert [c.object_size, c.size, c.align, c.order, c.objs_per_slab] == [200, 256, 64, 0, 16]
+assert [c.min_partial, c.cpu_partial] == [5, 52]
+objs = []
+repeat 40 { append(objs, kmem_cache_alloc(c, GFP_KERNEL)) }
+assert [c.num_slabs, c.full, c.partial, c.num_objs, c.active_objs] == [3, 2, 0, 48, 48]
+for o in objs { kmem_cache_free(c, o) }
+assert [c.num_slabs, c.full, c.partial] == [3, 0, 0]
+assert kmem_cache_shrink(c) == 3 and c.num_slabs == 0
+kmem_cache_destroy(c)
+print c
+assert output() == "cache my_cache (200-byte objects, destroyed)\n"
+kmem_cache_alloc(c, GFP_KERNEL) ### `cache my_cache has been destroyed`
+---
+# Destroying a cache with objects left warns, and the cache stays.
+c = kmem_cache_create("busy", 64)
+p = kmem_cache_alloc(c, GFP_KERNEL)
+kmem_cache_destroy(c)
+assert "kmem_cache_destroy busy: Slab cache still has objects" in warnings()
+assert kmem_cache("busy") == c
+kmem_cache_free(c, p)
+kmem_cache_destroy(c)
+kmem_cache("busy") ### `no cache named "busy"`
+---
+# Freeing into the wrong cache warns and frees into the right one.
+a = kmem_cache_create("a", 64)
+b = kmem_cache_create("b", 64)
+p = kmem_cache_alloc(a, GFP_KERNEL)
+kmem_cache_free(b, p)
+assert "kmem_cache_free: Wrong slab cache. b but object is from a" in warnings()
+assert a.active_objs == a.objs_per_slab and a.num_slabs == 1 and b.num_slabs == 0
+---
+# Constructors run once per object when a slab is made, not on each allocation.
+made = []
+fn ctor(obj) { append(made, obj) }
+c = kmem_cache_create("ctor_cache", 1000, 0, 0, ctor)
+assert c.offset == 1000 and c.objs_per_slab == 16
+p = kmem_cache_alloc(c, GFP_KERNEL)
+assert len(made) == 16 and made[0] == p
+kmem_cache_free(c, p)
+p = kmem_cache_alloc(c, GFP_KERNEL)
+assert len(made) == 16
+---
+assert kmem_cache_create("", 64) == NULL
+assert "failed with error -22: the name is empty" in warnings()
+assert kmem_cache_create("tiny", 2) == NULL
+kmem_cache_create("x", 0, 0, SLAB_PANIC) ### `BUG: kmem_cache_create: Failed to create slab 'x'`
+---
+kmem_cache_create("x", 64, 0, 0, 5) ### `ctor must be a function, not int`
+---
+# slabinfo lists the newest cache first, in the kernel's columns. (x86:
+# 4-byte pointers, so 100 bytes are laid out in 104.)
+c = kmem_cache_create("demo", 100)
+assert c.size == 104
+p = kmem_cache_alloc(c, GFP_KERNEL)
+show slabinfo
+o = output()
+assert "slabinfo - version: 2.1\n# name            <active_objs>" in o
+assert "\ndemo                  39     39    100   39    1 : tunables    0    0    0 : slabdata      1      1      0\nkmalloc-cg-8k" in o

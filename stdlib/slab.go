@@ -1,0 +1,459 @@
+package stdlib
+
+import (
+	"errors"
+	"fmt"
+
+	"mmsim/kernelmodel"
+	"mmsim/kernelmodel/arch"
+	"mmsim/kernelmodel/phys"
+	"mmsim/kernelmodel/slab"
+	"mmsim/runtime"
+)
+
+// The slab layer: kmem_cache_* and the kmalloc family (include/linux/slab.h).
+
+func init() {
+	for _, f := range slab.FlagNames {
+		Constant(f.Name, runtime.Int(f.Value))
+	}
+	Constant("ZERO_SIZE_PTR", runtime.Ptr{Addr: uint64(slab.ZeroSizePtr)})
+	Constant("KMALLOC_MAX_CACHE_SIZE", runtime.Int(slab.KmallocMaxCacheSize))
+	Constant("KMALLOC_MAX_SIZE", runtime.Int(slab.KmallocMaxSize))
+
+	model := func(name, doc string, fn func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error)) {
+		Register(&runtime.Builtin{Name: name, Doc: doc, Fn: modelFn(fn)})
+	}
+	model("kmem_cache_create", "kmem_cache_create(name, size, align=0, flags=0, ctor=fn): a new cache, or NULL", builtinCacheCreate)
+	model("kmem_cache_alloc", "kmem_cache_alloc(cache, gfp): an object, or NULL", builtinCacheAlloc(0))
+	model("kmem_cache_zalloc", "kmem_cache_zalloc(cache, gfp): a zeroed object, or NULL", builtinCacheAlloc(phys.GfpZero))
+	model("kmem_cache_free", "kmem_cache_free(cache, p): give an object back", builtinCacheFree)
+	model("kmem_cache_shrink", "kmem_cache_shrink(cache): give empty slabs back to the page allocator; the number of slabs freed", builtinCacheShrink)
+	model("kmem_cache_destroy", "kmem_cache_destroy(cache): remove an empty cache (one with objects left warns and stays)", builtinCacheDestroy)
+	model("kmem_cache", "kmem_cache(name): the newest cache of that name", builtinCacheByName)
+	model("kmalloc_cache", "kmalloc_cache(size, gfp=GFP_KERNEL): the cache kmalloc would use, or NULL above 8K", builtinKmallocCache)
+	model("kmalloc", "kmalloc(size, gfp): size bytes from the kmalloc caches (or pages above 8K); NULL on failure", builtinKmalloc(0))
+	model("kzalloc", "kzalloc(size, gfp): kmalloc with __GFP_ZERO", builtinKmalloc(phys.GfpZero))
+	model("kmalloc_array", "kmalloc_array(n, size, gfp): n*size bytes, NULL if that overflows", builtinKmallocArray(0))
+	model("kcalloc", "kcalloc(n, size, gfp): kmalloc_array with __GFP_ZERO", builtinKmallocArray(phys.GfpZero))
+	model("krealloc", "krealloc(p, size, gfp): resize an object: the same pointer when it fits, else a new one", builtinKrealloc)
+	model("kfree", "kfree(p): give back what kmalloc returned (NULL and ZERO_SIZE_PTR do nothing)", builtinKfree)
+	model("ksize", "ksize(p): the usable size of a kmalloc object", builtinKsize)
+	model("kmalloc_size_roundup", "kmalloc_size_roundup(size): the size kmalloc really gives for size", builtinSizeRoundup)
+	model("virt_to_phys", "virt_to_phys(addr): the physical address of a direct-map address", builtinVirtToPhys)
+	model("phys_contiguous", "phys_contiguous(p): whether an object's bytes are contiguous in physical memory", builtinPhysContiguous)
+}
+
+// Cache is a kmem_cache handle.
+type Cache struct {
+	m *kernelmodel.Machine
+	c *slab.Cache
+}
+
+func (c Cache) String() string {
+	s := fmt.Sprintf("cache %s (%d-byte objects", c.c.Name, c.c.ObjectSize)
+	if c.c.Destroyed() {
+		return s + ", destroyed)"
+	}
+	return s + fmt.Sprintf(", %d per order-%d slab)", c.c.ObjsPerSlab, c.c.Order)
+}
+func (Cache) Type() string { return "cache" }
+func (Cache) Truth() bool  { return true }
+
+var cacheAttrs = []string{"active_objs", "active_slabs", "align", "cpu_partial", "full", "min_partial", "name", "num_objs", "num_slabs", "object_size", "objs_per_slab", "offset", "order", "partial", "size"}
+
+// AttrNames implements runtime.HasAttrs.
+func (Cache) AttrNames() []string { return cacheAttrs }
+
+// Attr implements runtime.HasAttrs.
+func (c Cache) Attr(name string) (runtime.Value, error) {
+	k := c.c
+	n := k.Counts()
+	v := map[string]int{
+		"object_size": k.ObjectSize, "size": k.Size, "align": k.Align, "order": k.Order, "objs_per_slab": k.ObjsPerSlab,
+		"offset": k.Offset, "min_partial": k.MinPartial, "cpu_partial": k.CPUPartial,
+		"active_objs": n.Objs - n.FreeOnPartial, "num_objs": n.Objs, "active_slabs": n.Slabs, "num_slabs": n.Slabs,
+		"partial": n.Partial, "full": n.Full,
+	}
+	if name == "name" {
+		return runtime.String(k.Name), nil
+	}
+	if x, ok := v[name]; ok {
+		return runtime.Int(x), nil
+	}
+	return nil, nil
+}
+
+// slabOrigin is the provenance of a slab object or large kmalloc.
+type slabOrigin struct {
+	cache string
+	pfn   phys.PFN
+	index int
+	large int // pages of a large kmalloc, else 0
+}
+
+func (o slabOrigin) Describe() string {
+	if o.large > 0 {
+		return fmt.Sprintf("kmalloc of %d pages at pfn %#x", o.large, uint64(o.pfn))
+	}
+	return fmt.Sprintf("%s object %d, slab pfn %#x", o.cache, o.index, uint64(o.pfn))
+}
+
+// objPtr makes the pointer value of an address the slab layer returned.
+func objPtr(m *kernelmodel.Machine, addr arch.VirtAddr) runtime.Value {
+	if addr == slab.ZeroSizePtr {
+		return runtime.Ptr{Addr: uint64(addr)}
+	}
+	o, ok := m.Slab.Lookup(addr)
+	switch {
+	case !ok:
+		return runtime.Ptr{Addr: uint64(addr)}
+	case o.Large:
+		return runtime.Ptr{Addr: uint64(addr), Origin: slabOrigin{pfn: o.PFN, large: 1 << o.LargeOrder}}
+	}
+	return runtime.Ptr{Addr: uint64(addr), Origin: slabOrigin{cache: o.Cache.Name, pfn: o.Slab.PFN, index: o.Index}}
+}
+
+func argCache(m *kernelmodel.Machine, c *runtime.Call, v runtime.Value) (*slab.Cache, error) {
+	k, ok := v.(Cache)
+	if !ok {
+		if v == runtime.Null {
+			return nil, fmt.Errorf("%s: the cache is NULL (did kmem_cache_create fail?)", c.Name)
+		}
+		return nil, fmt.Errorf("%s: want a cache, not %s", c.Name, v.Type())
+	}
+	if k.m != m {
+		return nil, fmt.Errorf("%s: this cache belongs to a machine that has been rebooted", c.Name)
+	}
+	if k.c.Destroyed() {
+		return nil, fmt.Errorf("%s: cache %s has been destroyed", c.Name, k.c.Name)
+	}
+	return k.c, nil
+}
+
+func intArg(c *runtime.Call, name string, v int64) (int, error) {
+	if v < -1<<40 || v > 1<<40 {
+		return 0, fmt.Errorf("%s: %s %d is out of range", c.Name, name, v)
+	}
+	return int(v), nil
+}
+
+func builtinCacheCreate(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var name string
+	var size, align, flags int64
+	var ctor runtime.Value
+	if err := c.Unpack("name", &name, "size", &size, "align?", &align, "flags?", &flags, "ctor?", &ctor); err != nil {
+		return nil, err
+	}
+	sz, err := intArg(c, "size", size)
+	if err != nil {
+		return nil, err
+	}
+	if flags < 0 || flags > 0xffffffff {
+		return nil, fmt.Errorf("%s: flags %#x are not SLAB_ flags", c.Name, flags)
+	}
+	var fn func(arch.VirtAddr)
+	if ctor != nil && ctor != runtime.Null {
+		switch ctor.(type) {
+		case *runtime.Function, *runtime.Builtin:
+		default:
+			return nil, fmt.Errorf("%s: ctor must be a function, not %s", c.Name, ctor.Type())
+		}
+		fn = func(arch.VirtAddr) {} // marks the layout; stdlib runs the script's ctor
+	}
+	al, err := intArg(c, "align", align)
+	if err != nil {
+		return nil, err
+	}
+	k, err := m.Slab.Create(name, sz, al, slab.Flags(flags), fn)
+	var ce *slab.CreateError
+	if errors.As(err, &ce) {
+		m.Warn(ce.Msg)
+		return runtime.Null, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if fn != nil {
+		ctors(th)[k] = ctor
+	}
+	return Cache{m, k}, nil
+}
+
+// ctors maps caches to their script constructors, per thread.
+func ctors(th *runtime.Thread) map[*slab.Cache]runtime.Value {
+	if v, ok := th.Local("slab.ctors").(map[*slab.Cache]runtime.Value); ok {
+		return v
+	}
+	v := map[*slab.Cache]runtime.Value{}
+	th.SetLocal("slab.ctors", v)
+	return v
+}
+
+// withCtors runs a slab-layer operation and then the script constructors
+// of the slabs it created, on each of their objects, in address order.
+// (The kernel runs them while creating the slab; running them after keeps
+// a constructor that calls back into the slab layer from meeting a half-made
+// slab.)
+func withCtors(th *runtime.Thread, m *kernelmodel.Machine, c *runtime.Call, op func() error) error {
+	before := map[*slab.Slab]bool{}
+	fns := ctors(th)
+	var watched []*slab.Cache
+	for k := range fns {
+		if !k.Destroyed() {
+			watched = append(watched, k)
+		}
+	}
+	for _, k := range watched {
+		for _, s := range k.Slabs() {
+			before[s] = true
+		}
+	}
+	if err := op(); err != nil {
+		return err
+	}
+	for _, k := range m.Slab.Caches() {
+		fn, ok := fns[k]
+		if !ok {
+			continue
+		}
+		for _, s := range k.Slabs() {
+			if before[s] {
+				continue
+			}
+			for i := 0; i < s.Objects; i++ {
+				if _, err := th.Call(fn, []runtime.Value{objPtr(m, s.Addr(i))}, c.Pos); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func builtinCacheAlloc(extra phys.GFP) func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+		var cv runtime.Value
+		var g int64
+		if err := c.Unpack("cache", &cv, "gfp", &g); err != nil {
+			return nil, err
+		}
+		k, err := argCache(m, c, cv)
+		if err != nil {
+			return nil, err
+		}
+		gfp, err := argGFP(c, g)
+		if err != nil {
+			return nil, err
+		}
+		var addr arch.VirtAddr
+		var ok bool
+		err = withCtors(th, m, c, func() error {
+			var err error
+			addr, ok, err = k.Alloc(gfp|extra, c.Name)
+			return err
+		})
+		if err != nil || !ok {
+			return runtime.Null, err
+		}
+		return objPtr(m, addr), nil
+	}
+}
+
+func builtinCacheFree(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var cv runtime.Value
+	var addr uint64
+	if err := c.Unpack("cache", &cv, "p", &addr); err != nil {
+		return nil, err
+	}
+	k, err := argCache(m, c, cv)
+	if err != nil {
+		return nil, err
+	}
+	return nil, k.Free(arch.VirtAddr(addr), c.Name)
+}
+
+func builtinCacheShrink(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var cv runtime.Value
+	if err := c.Unpack("cache", &cv); err != nil {
+		return nil, err
+	}
+	k, err := argCache(m, c, cv)
+	if err != nil {
+		return nil, err
+	}
+	n, err := k.Shrink()
+	return runtime.Int(n), err
+}
+
+func builtinCacheDestroy(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var cv runtime.Value
+	if err := c.Unpack("cache", &cv); err != nil {
+		return nil, err
+	}
+	if cv == runtime.Null {
+		return nil, nil // kmem_cache_destroy(NULL) does nothing
+	}
+	k, err := argCache(m, c, cv)
+	if err != nil {
+		return nil, err
+	}
+	var de *slab.DestroyError
+	if err := k.Destroy(); err != nil && !errors.As(err, &de) {
+		return nil, err
+	}
+	return nil, nil
+}
+
+func builtinCacheByName(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var name string
+	if err := c.Unpack("name", &name); err != nil {
+		return nil, err
+	}
+	k := m.Slab.Find(name)
+	if k == nil {
+		return nil, fmt.Errorf("%s: no cache named %q", c.Name, name)
+	}
+	return Cache{m, k}, nil
+}
+
+func builtinKmallocCache(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var size int64
+	g := int64(phys.GFPKernel)
+	if err := c.Unpack("size", &size, "gfp?", &g); err != nil {
+		return nil, err
+	}
+	gfp, err := argGFP(c, g)
+	if err != nil {
+		return nil, err
+	}
+	if size < 0 || size > slab.KmallocMaxCacheSize {
+		return runtime.Null, nil
+	}
+	k := m.Slab.KmallocCache(int(size), gfp)
+	if k == nil {
+		return runtime.Null, nil
+	}
+	return Cache{m, k}, nil
+}
+
+func builtinKmalloc(extra phys.GFP) func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+		var size, g int64
+		if err := c.Unpack("size", &size, "gfp", &g); err != nil {
+			return nil, err
+		}
+		gfp, err := argGFP(c, g)
+		if err != nil {
+			return nil, err
+		}
+		sz, err := intArg(c, "size", size)
+		if err != nil {
+			return nil, err
+		}
+		addr, ok, err := m.Slab.Kmalloc(sz, gfp|extra, c.Name)
+		if err != nil || !ok {
+			return runtime.Null, err
+		}
+		return objPtr(m, addr), nil
+	}
+}
+
+func builtinKmallocArray(extra phys.GFP) func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+		var n, size, g int64
+		if err := c.Unpack("n", &n, "size", &size, "gfp", &g); err != nil {
+			return nil, err
+		}
+		gfp, err := argGFP(c, g)
+		if err != nil {
+			return nil, err
+		}
+		if n < 0 || size < 0 {
+			return nil, fmt.Errorf("%s: negative count or size", c.Name)
+		}
+		if n > 1<<40 || size > 1<<40 {
+			return runtime.Null, nil // overflows size_t on every arch the model has
+		}
+		addr, ok, err := m.Slab.KmallocArray(int(n), int(size), gfp|extra, c.Name)
+		if err != nil || !ok {
+			return runtime.Null, err
+		}
+		return objPtr(m, addr), nil
+	}
+}
+
+func builtinKrealloc(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var addr uint64
+	var size, g int64
+	if err := c.Unpack("p", &addr, "size", &size, "gfp", &g); err != nil {
+		return nil, err
+	}
+	gfp, err := argGFP(c, g)
+	if err != nil {
+		return nil, err
+	}
+	sz, err := intArg(c, "size", size)
+	if err != nil {
+		return nil, err
+	}
+	if sz < 0 {
+		return nil, fmt.Errorf("%s: size %d is negative", c.Name, sz)
+	}
+	n, ok, err := m.Slab.Krealloc(arch.VirtAddr(addr), sz, gfp, c.Name)
+	if err != nil || !ok {
+		return runtime.Null, err
+	}
+	return objPtr(m, n), nil
+}
+
+func builtinKfree(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var addr uint64
+	if err := c.Unpack("p", &addr); err != nil {
+		return nil, err
+	}
+	return nil, m.Slab.Kfree(arch.VirtAddr(addr), c.Name)
+}
+
+func builtinKsize(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var addr uint64
+	if err := c.Unpack("p", &addr); err != nil {
+		return nil, err
+	}
+	n, err := m.Slab.Ksize(arch.VirtAddr(addr), c.Name)
+	return runtime.Int(n), err
+}
+
+func builtinSizeRoundup(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var size int64
+	if err := c.Unpack("size", &size); err != nil {
+		return nil, err
+	}
+	sz, err := intArg(c, "size", size)
+	if err != nil {
+		return nil, err
+	}
+	return runtime.Int(m.Slab.SizeRoundup(sz)), nil
+}
+
+func builtinVirtToPhys(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var addr uint64
+	if err := c.Unpack("addr", &addr); err != nil {
+		return nil, err
+	}
+	pfn, err := lowmemPFN(m, c, addr)
+	if err != nil {
+		return nil, err
+	}
+	return runtime.Ptr{Addr: uint64(pfn.Addr()) + addr&(arch.PageSize-1)}, nil
+}
+
+func builtinPhysContiguous(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var addr uint64
+	if err := c.Unpack("p", &addr); err != nil {
+		return nil, err
+	}
+	// Everything in the direct map is physically contiguous; vmalloc
+	// memory (to come) is not.
+	return runtime.Bool(m.Layout.IsLowmem(arch.VirtAddr(addr))), nil
+}
