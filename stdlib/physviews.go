@@ -304,11 +304,22 @@ func showMeminfo(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 }
 
 // kmemFlags are the flags show kmem has so far, for its errors.
-const kmemFlags = "-f (the free lists of every zone), -F (the same, with every free block) and -s (the slab caches)"
+const kmemFlags = "-f (the free lists of every zone), -F (the same, with every free block), -s (the slab caches) and -S CACHE (one cache's slabs and objects)"
 
-// showKmem is crash's kmem command; -f, -F and -s so far.
+// showKmem is crash's kmem command; -f, -F, -s and -S so far.
 func showKmem(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	var flagF, flagf, flags bool
+	if len(args) > 0 && args[0].Flag == "-S" {
+		m, err := h.machine()
+		if err != nil {
+			return err
+		}
+		c, err := cacheArg(m, "kmem -S", args)
+		if err != nil {
+			return err
+		}
+		return emit(th, kmemSlab(m, c))
+	}
 	for _, a := range args {
 		switch a.Flag {
 		case "-f":

@@ -351,10 +351,10 @@ func TestShowKmemErrors(t *testing.T) {
 		args []runtime.ShowArg
 		want string
 	}{
-		{nil, "show kmem needs a flag: -f (the free lists of every zone), -F (the same, with every free block) and -s (the slab caches)"},
-		{[]runtime.ShowArg{{Flag: "-x"}}, "show kmem: unknown flag -x: kmem has -f (the free lists of every zone), -F (the same, with every free block) and -s (the slab caches)"},
+		{nil, "show kmem needs a flag: -f (the free lists of every zone), -F (the same, with every free block), -s (the slab caches) and -S CACHE (one cache's slabs and objects)"},
+		{[]runtime.ShowArg{{Flag: "-x"}}, "show kmem: unknown flag -x: kmem has -f (the free lists of every zone), -F (the same, with every free block), -s (the slab caches) and -S CACHE (one cache's slabs and objects)"},
 		{[]runtime.ShowArg{{Flag: "-s"}, {Flag: "-f"}}, "show kmem: -s cannot be combined with -f or -F"},
-		{[]runtime.ShowArg{{Flag: "-f"}, {Value: runtime.Int(5)}}, "show kmem: unexpected argument 5: kmem takes only a flag, -f (the free lists of every zone), -F (the same, with every free block) and -s (the slab caches)"},
+		{[]runtime.ShowArg{{Flag: "-f"}, {Value: runtime.Int(5)}}, "show kmem: unexpected argument 5: kmem takes only a flag, -f (the free lists of every zone), -F (the same, with every free block), -s (the slab caches) and -S CACHE (one cache's slabs and objects)"},
 	}
 	for _, tt := range tests {
 		err := h.Show(th, "kmem", tt.args, lang.Pos{})

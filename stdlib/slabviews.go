@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mmsim/kernelmodel"
+	"mmsim/kernelmodel/slab"
 	"mmsim/runtime"
 )
 
@@ -53,5 +54,150 @@ func kmemSlabs(m *kernelmodel.Machine) string {
 		n := c.Counts()
 		fmt.Fprintf(&b, "%-*x  %7d  %9d  %8d  %5d  %4dk  %s\n", k.prlen, addr, c.ObjectSize, n.InUse, n.Objs, n.Slabs, 4<<c.Order, c.Name)
 	}
+	return b.String()
+}
+
+func init() {
+	RegisterView(View{Name: "slab", Doc: "a picture of one cache: its slabs on each list with a bar of used (#) and free (.) objects", Show: showSlab})
+}
+
+// cacheArg reads the one argument of show slab and show kmem -S: a cache
+// or a cache's name.
+func cacheArg(m *kernelmodel.Machine, view string, args []runtime.ShowArg) (*slab.Cache, error) {
+	var vals []runtime.Value
+	for _, a := range args {
+		if a.Flag != "" && a.Flag != "-S" {
+			return nil, fmt.Errorf("show %s: unknown flag %s", view, a.Flag)
+		}
+		if a.Value != nil {
+			vals = append(vals, a.Value)
+		}
+	}
+	if len(vals) != 1 {
+		return nil, fmt.Errorf("show %s needs one cache: a cache value or its name", view)
+	}
+	switch v := vals[0].(type) {
+	case Cache:
+		if v.m != m || v.c.Destroyed() {
+			return nil, fmt.Errorf("show %s: the cache is gone", view)
+		}
+		return v.c, nil
+	case runtime.String:
+		if c := m.Slab.Find(string(v)); c != nil {
+			return c, nil
+		}
+		return nil, fmt.Errorf("show %s: no cache named %q", view, string(v))
+	}
+	return nil, fmt.Errorf("show %s: want a cache or a cache's name, not %s", view, vals[0].Type())
+}
+
+// showSlab is mmsim's picture of a cache.
+func showSlab(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
+	m, err := h.machine()
+	if err != nil {
+		return err
+	}
+	c, err := cacheArg(m, "slab", args)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	n := c.Counts()
+	fmt.Fprintf(&b, "cache %s: %d-byte objects in %d bytes (align %d), %d per order-%d slab, %d bytes left over per slab\n",
+		c.Name, c.ObjectSize, c.Size, c.Align, c.ObjsPerSlab, c.Order, (4096<<c.Order)-c.ObjsPerSlab*c.Size)
+	fmt.Fprintf(&b, "%d slabs, %d of %d objects in use; min_partial %d, cpu_partial %d (%d slabs)\n",
+		n.Slabs, n.InUse, n.Objs, c.MinPartial, c.CPUPartial, c.CPUPartialSlabs)
+	line := func(label string, s *slab.Slab) {
+		bar := make([]byte, s.Objects)
+		for i := range bar {
+			bar[i] = '.'
+			if s.Used(i) {
+				bar[i] = '#'
+			}
+		}
+		shown := string(bar)
+		if len(shown) > 64 {
+			used := s.InUse * 64 / s.Objects
+			shown = strings.Repeat("#", used) + strings.Repeat(".", 64-used) + "~"
+		}
+		fmt.Fprintf(&b, "  %-16s pfn %#-8x [%s] %d/%d\n", label, uint64(s.PFN), shown, s.InUse, s.Objects)
+	}
+	empty := true
+	for cpu := 0; cpu < c.CPUs(); cpu++ {
+		if s := c.CPUSlab(cpu); s != nil {
+			line(fmt.Sprintf("cpu %d active", cpu), s)
+			empty = false
+		}
+		for _, s := range c.CPUPartialList(cpu) {
+			line(fmt.Sprintf("cpu %d partial", cpu), s)
+			empty = false
+		}
+	}
+	for _, s := range c.NodePartialList() {
+		line("node partial", s)
+		empty = false
+	}
+	for _, s := range c.FullSlabs() {
+		line("full", s)
+		empty = false
+	}
+	if empty {
+		b.WriteString("  (no slabs)\n")
+	}
+	return emit(th, b.String())
+}
+
+// kmemSlab is crash's kmem -S CACHE under SLUB: the cache line, then per
+// CPU its active slab with each object (allocated ones in brackets) and
+// its partial list, then the node's partial list.
+func kmemSlab(m *kernelmodel.Machine, c *slab.Cache) string {
+	var b strings.Builder
+	k := newKmemLayout(m.Layout)
+	full := kmemSlabs(m)
+	lines := strings.Split(full, "\n")
+	b.WriteString(lines[0] + "\n")
+	for _, l := range lines[1:] {
+		if strings.HasSuffix(l, "  "+c.Name) {
+			b.WriteString(l + "\n")
+			break
+		}
+	}
+	slabLines := func(s *slab.Slab) {
+		fmt.Fprintf(&b, "    %-*s  %-*s  NODE  TOTAL  ALLOCATED  FREE\n", k.prlen, "SLAB", k.prlen, "MEMORY")
+		fmt.Fprintf(&b, "    %-*x  %-*x  %4d  %5d  %9d  %4d\n", k.prlen, k.page(s.PFN), k.prlen, uint64(s.Base), 0, s.Objects, s.InUse, s.Objects-s.InUse)
+		b.WriteString("    FREE / [ALLOCATED]\n")
+		for i := 0; i < s.Objects; i++ {
+			if s.Used(i) {
+				fmt.Fprintf(&b, "    [%x]\n", uint64(s.Addr(i)))
+			} else {
+				fmt.Fprintf(&b, "     %x\n", uint64(s.Addr(i)))
+			}
+		}
+	}
+	for cpu := 0; cpu < c.CPUs(); cpu++ {
+		fmt.Fprintf(&b, "  CPU %d SLAB:\n", cpu)
+		if s := c.CPUSlab(cpu); s != nil {
+			slabLines(s)
+		} else {
+			b.WriteString("    (empty)\n")
+		}
+		fmt.Fprintf(&b, "  CPU %d PARTIAL:\n", cpu)
+		if l := c.CPUPartialList(cpu); len(l) > 0 {
+			for _, s := range l {
+				slabLines(s)
+			}
+		} else {
+			b.WriteString("    (empty)\n")
+		}
+	}
+	b.WriteString("  NODE 0 PARTIAL:\n")
+	if l := c.NodePartialList(); len(l) > 0 {
+		for _, s := range l {
+			slabLines(s)
+		}
+	} else {
+		b.WriteString("    (empty)\n")
+	}
+	b.WriteString("  NODE 0 FULL:\n    (not tracked)\n")
 	return b.String()
 }

@@ -123,3 +123,24 @@ show slabinfo
 o = output()
 assert "slabinfo - version: 2.1\n# name            <active_objs>" in o
 assert "\ndemo                  39     39    100   39    1 : tunables    0    0    0 : slabdata      1      1      0\nkmalloc-cg-8k" in o
+---
+# show slab draws each list; a free into a full slab puts it on the CPU's
+# partial list, head first.
+machine x86_64 mem=256M cpus=1
+c = kmem_cache_create("demo", 1000)
+objs = []
+repeat 40 { append(objs, kmem_cache_alloc(c, GFP_KERNEL)) }
+kmem_cache_free(c, objs[3])
+kmem_cache_free(c, objs[20])
+show slab c
+assert output() == "cache demo: 1000-byte objects in 1000 bytes (align 8), 8 per order-1 slab, 192 bytes left over per slab\n5 slabs, 38 of 40 objects in use; min_partial 5, cpu_partial 52 (13 slabs)\n  cpu 0 active     pfn 0x1008   [########] 8/8\n  cpu 0 partial    pfn 0x1004   [####.###] 7/8\n  cpu 0 partial    pfn 0x1000   [###.####] 7/8\n  full             pfn 0x1002   [########] 8/8\n  full             pfn 0x1006   [########] 8/8\n"
+show kmem -S "demo"
+o = output()
+assert "ffff888000106400     1000         38        40      5     8k  demo\n  CPU 0 SLAB:\n" in o
+assert "     ffff888001004fa0\n" in o and "  NODE 0 PARTIAL:\n    (empty)\n" in o
+---
+show slab "nope" ### `show slab: no cache named "nope"`
+---
+show slab ### `show slab needs one cache`
+---
+show kmem -S 5 ### `show kmem -S: want a cache or a cache's name, not int`
