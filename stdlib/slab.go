@@ -31,7 +31,8 @@ func init() {
 	model("kmem_cache_shrink", "kmem_cache_shrink(cache): give empty slabs back to the page allocator; the number of slabs freed", builtinCacheShrink)
 	model("kmem_cache_destroy", "kmem_cache_destroy(cache): remove an empty cache (one with objects left warns and stays)", builtinCacheDestroy)
 	model("kmem_cache", "kmem_cache(name): the newest cache of that name", builtinCacheByName)
-	model("kmalloc_cache", "kmalloc_cache(size, gfp=GFP_KERNEL): the cache kmalloc would use, or NULL above 8K", builtinKmallocCache)
+	model("cache_reap", "cache_reap(): one pass of SLAB's periodic reaper over every cache; the number of slabs freed (0 under SLUB)", builtinCacheReap)
+	model("kmalloc_cache", "kmalloc_cache(size, gfp=GFP_KERNEL): the cache kmalloc would use, or NULL when it would use none (above 8K; above 128K with slab=slab)", builtinKmallocCache)
 	model("kmalloc", "kmalloc(size, gfp): size bytes from the kmalloc caches (or pages above 8K); NULL on failure", builtinKmalloc(0))
 	model("kzalloc", "kzalloc(size, gfp): kmalloc with __GFP_ZERO", builtinKmalloc(phys.GfpZero))
 	model("kmalloc_array", "kmalloc_array(n, size, gfp): n*size bytes, NULL if that overflows", builtinKmallocArray(0))
@@ -60,7 +61,7 @@ func (c Cache) String() string {
 func (Cache) Type() string { return "cache" }
 func (Cache) Truth() bool  { return true }
 
-var cacheAttrs = []string{"active_objs", "active_slabs", "align", "cpu_partial", "full", "min_partial", "name", "num_objs", "num_slabs", "object_size", "objs_per_slab", "offset", "order", "partial", "size"}
+var cacheAttrs = []string{"active_objs", "active_slabs", "align", "batchcount", "colour", "colour_off", "cpu_partial", "free", "full", "limit", "min_partial", "name", "num_objs", "num_slabs", "object_size", "objs_per_slab", "off_slab", "offset", "order", "partial", "size"}
 
 // AttrNames implements runtime.HasAttrs.
 func (Cache) AttrNames() []string { return cacheAttrs }
@@ -69,14 +70,20 @@ func (Cache) AttrNames() []string { return cacheAttrs }
 func (c Cache) Attr(name string) (runtime.Value, error) {
 	k := c.c
 	n := k.Counts()
+	colour, colourOff := k.Colour()
+	limit, batch, _ := k.Tunables()
 	v := map[string]int{
 		"object_size": k.ObjectSize, "size": k.Size, "align": k.Align, "order": k.Order, "objs_per_slab": k.ObjsPerSlab,
 		"offset": k.Offset, "min_partial": k.MinPartial, "cpu_partial": k.CPUPartial,
-		"active_objs": n.Objs - n.FreeOnPartial, "num_objs": n.Objs, "active_slabs": n.Slabs, "num_slabs": n.Slabs,
-		"partial": n.Partial, "full": n.Full,
+		"active_objs": n.ActiveObjs, "num_objs": n.Objs, "active_slabs": n.ActiveSlabs, "num_slabs": n.Slabs,
+		"partial": n.Partial, "full": n.Full, "free": n.Free, "colour": colour, "colour_off": colourOff,
+		"limit": limit, "batchcount": batch,
 	}
-	if name == "name" {
+	switch name {
+	case "name":
 		return runtime.String(k.Name), nil
+	case "off_slab":
+		return runtime.Bool(k.OffSlab()), nil
 	}
 	if x, ok := v[name]; ok {
 		return runtime.Int(x), nil
@@ -327,7 +334,7 @@ func builtinKmallocCache(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c 
 	if err != nil {
 		return nil, err
 	}
-	if size < 0 || size > slab.KmallocMaxCacheSize {
+	if size < 0 || size > slab.KmallocMaxSize {
 		return runtime.Null, nil
 	}
 	k := m.Slab.KmallocCache(int(size), gfp)
@@ -456,4 +463,21 @@ func builtinPhysContiguous(h *Host, m *kernelmodel.Machine, th *runtime.Thread, 
 	// Everything in the direct map is physically contiguous; vmalloc
 	// memory (to come) is not.
 	return runtime.Bool(m.Layout.IsLowmem(arch.VirtAddr(addr))), nil
+}
+
+// builtinCacheReap runs one pass of mm/slab.c:cache_reap() over every
+// cache, as the kernel's timer does every few seconds.
+func builtinCacheReap(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	if err := c.Unpack(); err != nil {
+		return nil, err
+	}
+	total := 0
+	for _, k := range m.Slab.Caches() {
+		n, err := k.Reap()
+		if err != nil {
+			return nil, err
+		}
+		total += n
+	}
+	return runtime.Int(total), nil
 }

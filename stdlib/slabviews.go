@@ -16,10 +16,13 @@ func init() {
 	RegisterView(View{Name: "slabinfo", Doc: "every slab cache's objects and slabs, as /proc/slabinfo (version 2.1)", Show: showSlabinfo})
 }
 
-// showSlabinfo prints /proc/slabinfo as SLUB fills it (get_slabinfo()):
-// active objects are all objects minus the free ones on the node's partial
-// slabs (free objects of the per-CPU slabs count as active), every slab is
-// active, and the SLAB tunables are 0.
+// showSlabinfo prints /proc/slabinfo as the allocator fills it
+// (get_slabinfo()): under SLUB, active objects are all objects minus the
+// free ones on the node's partial slabs (free objects of the per-CPU slabs
+// count as active), every slab is active, and the tunables are 0; under
+// SLAB, active objects are those not free in a slab (the per-CPU arrays'
+// count as active), active slabs the full and partial ones, and the
+// tunables the array limit, batch count and shared factor.
 func showSlabinfo(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	if err := noArgs("slabinfo", args); err != nil {
 		return err
@@ -33,9 +36,10 @@ func showSlabinfo(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	b.WriteString("# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n")
 	for _, c := range m.Slab.Caches() {
 		n := c.Counts()
-		fmt.Fprintf(&b, "%-17s %6d %6d %6d %4d %4d", c.Name, n.Objs-n.FreeOnPartial, n.Objs, c.ObjectSize, c.ObjsPerSlab, 1<<c.Order)
-		fmt.Fprintf(&b, " : tunables %4d %4d %4d", 0, 0, 0)
-		fmt.Fprintf(&b, " : slabdata %6d %6d %6d\n", n.Slabs, n.Slabs, 0)
+		limit, batch, shared := c.Tunables()
+		fmt.Fprintf(&b, "%-17s %6d %6d %6d %4d %4d", c.Name, n.ActiveObjs, n.Objs, c.ObjectSize, c.ObjsPerSlab, 1<<c.Order)
+		fmt.Fprintf(&b, " : tunables %4d %4d %4d", limit, batch, shared)
+		fmt.Fprintf(&b, " : slabdata %6d %6d %6d\n", n.ActiveSlabs, n.Slabs, 0)
 	}
 	return emit(th, b.String())
 }
@@ -58,7 +62,7 @@ func kmemSlabs(m *kernelmodel.Machine) string {
 }
 
 func init() {
-	RegisterView(View{Name: "slab", Doc: "a picture of one cache: its slabs on each list with a bar of used (#) and free (.) objects", Show: showSlab})
+	RegisterView(View{Name: "slab", Doc: "a picture of one cache: its slabs on each list with a bar of used (#), free (.) and, under slab=slab, per-CPU-cached (c) objects", Show: showSlab})
 }
 
 // cacheArg reads the one argument of show slab and show kmem -S: a cache
@@ -104,15 +108,24 @@ func showSlab(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	var b strings.Builder
 	n := c.Counts()
 	fmt.Fprintf(&b, "cache %s: %d-byte objects in %d bytes (align %d), %d per order-%d slab, %d bytes left over per slab\n",
-		c.Name, c.ObjectSize, c.Size, c.Align, c.ObjsPerSlab, c.Order, (4096<<c.Order)-c.ObjsPerSlab*c.Size)
-	fmt.Fprintf(&b, "%d slabs, %d of %d objects in use; min_partial %d, cpu_partial %d (%d slabs)\n",
-		n.Slabs, n.InUse, n.Objs, c.MinPartial, c.CPUPartial, c.CPUPartialSlabs)
+		c.Name, c.ObjectSize, c.Size, c.Align, c.ObjsPerSlab, c.Order, c.LeftOver())
+	if c.Classic() {
+		fmt.Fprintf(&b, "%d slabs, %d of %d objects in use\n", n.Slabs, n.InUse, n.Objs)
+	} else {
+		fmt.Fprintf(&b, "%d slabs, %d of %d objects in use; min_partial %d, cpu_partial %d (%d slabs)\n",
+			n.Slabs, n.InUse, n.Objs, c.MinPartial, c.CPUPartial, c.CPUPartialSlabs)
+	}
+	cached := c.InArrays()
 	line := func(label string, s *slab.Slab) {
 		bar := make([]byte, s.Objects)
 		for i := range bar {
-			bar[i] = '.'
-			if s.Used(i) {
+			switch {
+			case s.Used(i):
 				bar[i] = '#'
+			case cached[s.Addr(i)]:
+				bar[i] = 'c'
+			default:
+				bar[i] = '.'
 			}
 		}
 		shown := string(bar)
@@ -123,7 +136,29 @@ func showSlab(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 		fmt.Fprintf(&b, "  %-16s pfn %#-8x [%s] %d/%d\n", label, uint64(s.PFN), shown, s.InUse, s.Objects)
 	}
 	empty := true
-	for cpu := 0; cpu < c.CPUs(); cpu++ {
+	if full, partial, free := c.ClassicLists(); c.Classic() {
+		colours, colourOff := c.Colour()
+		limit, batch, _ := c.Tunables()
+		mgmt := "on-slab"
+		if c.OffSlab() {
+			mgmt = "off-slab"
+		}
+		fmt.Fprintf(&b, "SLAB: management %s, %d colours of %d bytes, per-CPU arrays of %d (batch %d):", mgmt, colours, colourOff, limit, batch)
+		for cpu := 0; cpu < c.CPUs(); cpu++ {
+			fmt.Fprintf(&b, " cpu %d holds %d", cpu, c.ArrayAvail(cpu))
+		}
+		b.WriteString("\n")
+		for _, l := range []struct {
+			name  string
+			slabs []*slab.Slab
+		}{{"slabs_full", full}, {"slabs_partial", partial}, {"slabs_free", free}} {
+			for _, s := range l.slabs {
+				line(fmt.Sprintf("%s +%d", l.name, s.ColourOffset()), s)
+				empty = false
+			}
+		}
+	}
+	for cpu := 0; cpu < c.CPUs() && !c.Classic(); cpu++ {
 		if s := c.CPUSlab(cpu); s != nil {
 			line(fmt.Sprintf("cpu %d active", cpu), s)
 			empty = false
@@ -133,13 +168,15 @@ func showSlab(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 			empty = false
 		}
 	}
-	for _, s := range c.NodePartialList() {
-		line("node partial", s)
-		empty = false
-	}
-	for _, s := range c.FullSlabs() {
-		line("full", s)
-		empty = false
+	if !c.Classic() {
+		for _, s := range c.NodePartialList() {
+			line("node partial", s)
+			empty = false
+		}
+		for _, s := range c.FullSlabs() {
+			line("full", s)
+			empty = false
+		}
 	}
 	if empty {
 		b.WriteString("  (no slabs)\n")

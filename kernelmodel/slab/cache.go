@@ -79,6 +79,7 @@ type Cache struct {
 	Kmalloc bool
 
 	a        *Allocator
+	classic  *classic // the SLAB state, under slab=slab
 	cpu      []cpuSlab
 	partial  slabList // the node's partial list
 	nrSlabs  int      // every slab of the cache
@@ -212,10 +213,22 @@ type Counts struct {
 	// FreeOnPartial counts the free objects on the node's partial
 	// slabs: slabinfo counts every other object as active.
 	FreeOnPartial int
+	// Free counts SLAB's free slabs (slabs_free).
+	Free int
+	// ActiveObjs and ActiveSlabs are what /proc/slabinfo calls active:
+	// under SLUB every object but the free ones on the node's partial
+	// slabs, and every slab; under SLAB every object not free in a slab
+	// (those in the per-CPU arrays count as active), and the full and
+	// partial slabs.
+	ActiveObjs, ActiveSlabs int
 }
 
 // Counts returns the cache's totals.
 func (c *Cache) Counts() Counts {
+	if k := c.classic; k != nil {
+		return Counts{Slabs: c.nrSlabs, Objs: c.nrObjs, InUse: c.inuse, Partial: k.partial.n, Full: k.full.n, Free: k.free.n,
+			ActiveObjs: c.nrObjs - k.freeObjects, ActiveSlabs: k.full.n + k.partial.n}
+	}
 	n := Counts{Slabs: c.nrSlabs, Objs: c.nrObjs, InUse: c.inuse, Partial: c.partial.n}
 	for s := c.partial.head; s != nil; s = s.next {
 		n.FreeOnPartial += s.Objects - s.InUse
@@ -227,5 +240,6 @@ func (c *Cache) Counts() Counts {
 		n.CPUPartial += len(cs.partial)
 	}
 	n.Full = n.Slabs - n.Partial - n.CPU - n.CPUPartial
+	n.ActiveObjs, n.ActiveSlabs = n.Objs-n.FreeOnPartial, n.Slabs
 	return n
 }

@@ -1,6 +1,7 @@
 package slab
 
 import (
+	"mmsim/kernelmodel/arch"
 	"mmsim/kernelmodel/bug"
 	"mmsim/kernelmodel/phys"
 )
@@ -27,7 +28,7 @@ func (a *Allocator) Check() error {
 		if !c.slabs[s] {
 			continue // discarded since
 		}
-		if err := c.checkSlab(s); err != nil {
+		if err := c.checkSlab(s, c.arrayObjects()); err != nil {
 			return err
 		}
 		if c.nrSlabs != len(c.slabs) {
@@ -70,15 +71,35 @@ func (a *Allocator) touch(s *Slab) {
 	}
 }
 
+// arrayObjects returns the objects SLAB's per-CPU arrays hold (none under
+// SLUB).
+func (c *Cache) arrayObjects() map[arch.VirtAddr]bool {
+	if c.classic == nil {
+		return nil
+	}
+	out := map[arch.VirtAddr]bool{}
+	for _, ac := range c.classic.arrays {
+		for _, addr := range ac.entry {
+			out[addr] = true
+		}
+	}
+	return out
+}
+
 func (c *Cache) check() error {
 	slabs, objs, inuse := 0, 0, 0
+	inArray := c.arrayObjects()
 	for s := range c.slabs {
-		if err := c.checkSlab(s); err != nil {
+		if err := c.checkSlab(s, inArray); err != nil {
 			return err
 		}
 		slabs++
 		objs += s.Objects
 		inuse += s.InUse
+	}
+	if c.classic != nil {
+		inuse -= len(inArray) // objects in the arrays are in use for their slab only
+		return c.checkClassic(slabs, objs, inuse)
 	}
 	if slabs != c.nrSlabs || objs != c.nrObjs || inuse != c.inuse {
 		return bug.Violation("slab-cache-totals", "cache %s counts %d slabs, %d objects, %d in use; its slabs hold %d, %d, %d", c.Name, c.nrSlabs, c.nrObjs, c.inuse, slabs, objs, inuse)
@@ -109,7 +130,7 @@ func (c *Cache) check() error {
 	return nil
 }
 
-func (c *Cache) checkSlab(s *Slab) error {
+func (c *Cache) checkSlab(s *Slab, inArray map[arch.VirtAddr]bool) error {
 	free := make([]bool, s.Objects)
 	for _, i := range s.freelist {
 		if int(i) >= s.Objects || free[i] || s.used[i] {
@@ -119,14 +140,32 @@ func (c *Cache) checkSlab(s *Slab) error {
 	}
 	used := 0
 	for i := range s.used {
-		if s.used[i] {
+		switch {
+		case s.used[i] && inArray[s.Addr(i)]:
+			return bug.Violation("slab-objects", "cache %s: object %d of the slab at pfn %#x is allocated and in a per-CPU array", c.Name, i, uint64(s.PFN))
+		case s.used[i] || inArray[s.Addr(i)]:
+			if free[i] {
+				return bug.Violation("slab-objects", "cache %s: object %d of the slab at pfn %#x is on the free list while in use", c.Name, i, uint64(s.PFN))
+			}
 			used++
-		} else if !free[i] {
+		case !free[i]:
 			return bug.Violation("slab-objects", "cache %s: object %d of the slab at pfn %#x is neither free nor allocated", c.Name, i, uint64(s.PFN))
 		}
 	}
 	if used != s.InUse {
 		return bug.Violation("slab-objects", "cache %s: the slab at pfn %#x counts %d objects in use but %d are", c.Name, uint64(s.PFN), s.InUse, used)
+	}
+	if c.classic != nil {
+		want := ListPartial
+		switch s.InUse {
+		case 0:
+			want = ListFree
+		case s.Objects:
+			want = ListFull
+		}
+		if s.where != want {
+			return bug.Violation("slab-list", "cache %s: the slab at pfn %#x with %d of %d objects in use is on the %s list", c.Name, uint64(s.PFN), s.InUse, s.Objects, s.where)
+		}
 	}
 	switch s.where {
 	case ListFull:
@@ -154,6 +193,39 @@ func (c *Cache) checkSlab(s *Slab) error {
 		if c.a.slabOf[s.PFN+i] != s {
 			return bug.Violation("slab-page", "cache %s: frame %#x of the slab at pfn %#x does not map back to it", c.Name, uint64(s.PFN+i), uint64(s.PFN))
 		}
+	}
+	return nil
+}
+
+// checkClassic checks SLAB's lists and counts.
+func (c *Cache) checkClassic(slabs, objs, inuse int) error {
+	k := c.classic
+	if slabs != c.nrSlabs || objs != c.nrObjs || inuse != c.inuse {
+		return bug.Violation("slab-cache-totals", "cache %s counts %d slabs, %d objects, %d in use; its slabs hold %d, %d, %d", c.Name, c.nrSlabs, c.nrObjs, c.inuse, slabs, objs, inuse)
+	}
+	free, listed := 0, 0
+	for _, l := range []struct {
+		list  *slabList
+		where List
+	}{{&k.full, ListFull}, {&k.partial, ListPartial}, {&k.free, ListFree}} {
+		n := 0
+		for s := l.list.head; s != nil; s = s.next {
+			n++
+			if s.where != l.where || !c.slabs[s] {
+				return bug.Violation("slab-list", "cache %s: the slab at pfn %#x is on the %s list but says %s", c.Name, uint64(s.PFN), l.where, s.where)
+			}
+			free += s.Objects - s.InUse
+		}
+		if n != l.list.n {
+			return bug.Violation("slab-list", "cache %s: the %s list counts %d slabs but holds %d", c.Name, l.where, l.list.n, n)
+		}
+		listed += n
+	}
+	if listed != slabs {
+		return bug.Violation("slab-list", "cache %s: %d slabs but %d on the lists", c.Name, slabs, listed)
+	}
+	if free != k.freeObjects {
+		return bug.Violation("slab-cache-totals", "cache %s: free_objects is %d but the slabs hold %d free objects", c.Name, k.freeObjects, free)
 	}
 	return nil
 }

@@ -113,6 +113,12 @@ func (a *Allocator) createKmallocCaches() error {
 // KmallocCache returns the cache kmalloc uses for a size and mask, or nil
 // above the largest cache (kmalloc_slab()).
 func (a *Allocator) KmallocCache(size int, gfp phys.GFP) *Cache {
+	if a.Mode == "slab" {
+		if size <= 0 {
+			return nil
+		}
+		return a.generalCache(size, gfp)
+	}
 	if size <= 0 || size > KmallocMaxCacheSize {
 		return nil
 	}
@@ -167,7 +173,7 @@ type Object struct {
 // kmem_dump_obj()); ok is false for an address in no slab and no large
 // kmalloc.
 func (a *Allocator) Lookup(addr arch.VirtAddr) (Object, bool) {
-	if s, i, off, ok := a.lookup(addr); ok && i < s.Objects {
+	if s, i, off, ok := a.lookup(addr); ok && i >= 0 && i < s.Objects {
 		return Object{Cache: s.Cache, Slab: s, Index: i, Offset: off, Size: s.Cache.ksize(), Free: !s.used[i], PFN: s.PFN}, true
 	}
 	if !a.Layout.IsLowmem(addr) {
@@ -207,6 +213,9 @@ func (a *Allocator) Kmalloc(size int, gfp phys.GFP, caller string) (arch.VirtAdd
 	}
 	if c := a.KmallocCache(size, gfp); c != nil {
 		return c.Alloc(gfp, caller)
+	}
+	if a.Mode == "slab" {
+		return 0, false, nil // 2.6: no general cache this large
 	}
 	return a.kmallocLarge(size, gfp, caller)
 }
@@ -269,6 +278,12 @@ func (a *Allocator) Ksize(addr arch.VirtAddr, caller string) (int, error) {
 
 // SizeRoundup models mm/slab_common.c:kmalloc_size_roundup().
 func (a *Allocator) SizeRoundup(size int) int {
+	if a.Mode == "slab" {
+		if c := a.generalCache(size, 0); c != nil && size > 0 {
+			return c.ObjectSize
+		}
+		return 0
+	}
 	switch {
 	case size <= 0:
 		return 0

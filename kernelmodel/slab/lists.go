@@ -1,5 +1,7 @@
 package slab
 
+import "mmsim/kernelmodel/arch"
+
 // CPUSlab returns a CPU's active slab, or nil.
 func (c *Cache) CPUSlab(cpu int) *Slab { return c.cpu[cpu].slab }
 
@@ -37,3 +39,44 @@ func (c *Cache) FullSlabs() []*Slab {
 
 // CPUs is the number of CPUs the cache has per-CPU state for.
 func (c *Cache) CPUs() int { return len(c.cpu) }
+
+// ClassicLists returns SLAB's slabs_full, slabs_partial and slabs_free,
+// each head first (nil under SLUB).
+func (c *Cache) ClassicLists() (full, partial, free []*Slab) {
+	k := c.classic
+	if k == nil {
+		return nil, nil, nil
+	}
+	walk := func(l slabList) []*Slab {
+		var out []*Slab
+		for s := l.head; s != nil; s = s.next {
+			out = append(out, s)
+		}
+		return out
+	}
+	return walk(k.full), walk(k.partial), walk(k.free)
+}
+
+// ArrayAvail returns how many objects a CPU's array holds (SLAB).
+func (c *Cache) ArrayAvail(cpu int) int {
+	if c.classic == nil {
+		return 0
+	}
+	return len(c.classic.arrays[cpu].entry)
+}
+
+// Classic reports whether the cache runs the classic SLAB allocator.
+func (c *Cache) Classic() bool { return c.classic != nil }
+
+// InArrays returns the objects SLAB's per-CPU arrays hold: free for their
+// users, in use for their slabs.
+func (c *Cache) InArrays() map[arch.VirtAddr]bool { return c.arrayObjects() }
+
+// LeftOver is the bytes of a slab no object uses: under SLAB after the
+// on-slab management, and what colouring shifts objects into.
+func (c *Cache) LeftOver() int {
+	if c.classic != nil {
+		return c.classic.leftOver
+	}
+	return arch.PageSize<<c.Order - c.ObjsPerSlab*c.Size
+}

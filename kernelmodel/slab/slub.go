@@ -20,7 +20,10 @@ type Allocator struct {
 	// Warn prints a kernel warning.
 	Warn func(msg string)
 
-	caches  []*Cache // in creation order
+	// Mode is "slub" or "slab" (the classic allocator).
+	Mode    string
+	general [2][]*Cache // SLAB's size-N and size-N(DMA) caches
+	caches  []*Cache    // in creation order
 	slabOf  map[phys.PFN]*Slab
 	large   map[phys.PFN]largeAlloc
 	kmalloc [nKmallocTypes][kmallocShiftHigh + 1]*Cache
@@ -50,10 +53,13 @@ type Slab struct {
 
 	freelist []uint16 // free objects; the next one handed out is last
 	used     []bool
-	where    List
-	cpu      int
-	prev     *Slab
-	next     *Slab
+	// SLAB: the colour offset, and the off-slab management object.
+	colourOff int
+	mgmt      arch.VirtAddr
+	where     List
+	cpu       int
+	prev      *Slab
+	next      *Slab
 }
 
 // List says where a slab is.
@@ -64,10 +70,11 @@ const (
 	ListCPU                    // a CPU's active slab
 	ListCPUPartial             // on a CPU's partial list
 	ListPartial                // on the node's partial list
+	ListFree                   // SLAB: on the node's free list
 )
 
 func (l List) String() string {
-	return [...]string{"full", "cpu", "cpu-partial", "partial"}[l]
+	return [...]string{"full", "cpu", "cpu-partial", "partial", "free"}[l]
 }
 
 // Where says which list the slab is on, and for the per-CPU ones which CPU.
@@ -126,13 +133,24 @@ func sortSlabs(ss []*Slab) { sort.Slice(ss, func(i, j int) bool { return ss[i].P
 
 // New builds the slab layer of a machine and creates the kmalloc caches,
 // as mm/slab_common.c:create_kmalloc_caches() does at boot.
-func New(m *phys.Mem, l *arch.Layout, cpus int) (*Allocator, error) {
-	a := &Allocator{Mem: m, Layout: l, CPUs: cpus, slabOf: map[phys.PFN]*Slab{}, large: map[phys.PFN]largeAlloc{}, ptrSize: 8, checked: ^uint64(0)}
+// mode is "slub" or "slab": under "slab" the classic allocator runs, with
+// 2.6's general caches size-32 ... size-131072.
+func New(m *phys.Mem, l *arch.Layout, cpus int, mode string) (*Allocator, error) {
+	a := &Allocator{Mem: m, Layout: l, CPUs: cpus, Mode: mode, slabOf: map[phys.PFN]*Slab{}, large: map[phys.PFN]largeAlloc{}, ptrSize: 8, checked: ^uint64(0)}
 	if l.Arch == "x86" {
 		a.ptrSize = 4
 	}
 	a.CPU = func() int { return 0 }
-	if err := a.createKmallocCaches(); err != nil {
+	var err error
+	switch mode {
+	case "slub":
+		err = a.createKmallocCaches()
+	case "slab":
+		err = a.createGeneralCaches()
+	default:
+		err = fmt.Errorf("unknown slab allocator %q", mode)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -203,16 +221,22 @@ func (a *Allocator) Create(name string, size, align int, flags Flags, ctor func(
 
 func (a *Allocator) create(name string, size, align int, flags Flags, ctor func(arch.VirtAddr)) (*Cache, error) {
 	c := &Cache{Name: name, ObjectSize: size, Align: align, Flags: flags, Ctor: ctor, a: a, slabs: map[*Slab]bool{}, refcount: 1}
-	c.layout(a.ptrSize)
-	order, err := CalculateOrder(c.Size, a.CPUs)
-	if err != nil {
-		return nil, err
-	}
-	c.Order = order
-	c.ObjsPerSlab = (arch.PageSize << order) / c.Size
-	c.MinOrder = getOrder(c.Size)
-	c.setPartial()
 	c.cpu = make([]cpuSlab, a.CPUs)
+	if a.Mode == "slab" {
+		if err := a.createClassic(c); err != nil {
+			return nil, err
+		}
+	} else {
+		c.layout(a.ptrSize)
+		order, err := CalculateOrder(c.Size, a.CPUs)
+		if err != nil {
+			return nil, err
+		}
+		c.Order = order
+		c.ObjsPerSlab = (arch.PageSize << order) / c.Size
+		c.MinOrder = getOrder(c.Size)
+		c.setPartial()
+	}
 	a.nextID++
 	c.id = a.nextID
 	a.caches = append(a.caches, c)
@@ -246,6 +270,9 @@ func (c *Cache) Alloc(gfp phys.GFP, caller string) (addr arch.VirtAddr, ok bool,
 	a := c.a
 	if err := a.Mem.MightSleep(gfp, caller); err != nil {
 		return 0, false, err
+	}
+	if c.classic != nil {
+		return c.allocClassic(gfp)
 	}
 	cs := &c.cpu[a.CPU()]
 	if cs.slab == nil || len(cs.slab.freelist) == 0 {
@@ -350,6 +377,9 @@ func (c *Cache) newSlab(gfp phys.GFP) (*Slab, error) {
 		return nil, err
 	}
 	objects := (arch.PageSize << order) / c.Size
+	if c.classic != nil {
+		objects = c.ObjsPerSlab
+	}
 	s := &Slab{Cache: c, PFN: pfn, Order: order, Base: a.Layout.Virt(uint64(pfn.Addr())), Objects: objects,
 		freelist: make([]uint16, objects), used: make([]bool, objects)}
 	for i := range s.freelist {
@@ -362,6 +392,11 @@ func (c *Cache) newSlab(gfp phys.GFP) (*Slab, error) {
 	a.touch(s)
 	c.nrSlabs++
 	c.nrObjs += objects
+	if c.classic != nil {
+		if err := c.growClassic(s); err != nil {
+			return nil, err
+		}
+	}
 	if c.Ctor != nil {
 		for i := 0; i < objects; i++ {
 			c.Ctor(s.Addr(i))
@@ -439,6 +474,9 @@ func (a *Allocator) lookup(addr arch.VirtAddr) (*Slab, int, int, bool) {
 	if s == nil {
 		return nil, 0, 0, false
 	}
+	if addr < s.Base {
+		return s, -1, int(s.Base - addr), true // colour or management area
+	}
 	off := int(addr - s.Base)
 	return s, off / s.Cache.Size, off % s.Cache.Size, true
 }
@@ -463,11 +501,14 @@ func (c *Cache) Free(addr arch.VirtAddr, caller string) error {
 }
 
 func (c *Cache) free(s *Slab, i, off int, addr arch.VirtAddr, caller string) error {
-	if off != 0 || i >= s.Objects {
+	if off != 0 || i < 0 || i >= s.Objects {
 		return bug.Errorf("%s: BUG %s (Not tainted): Invalid object pointer %#x (byte %d of object %d of the slab at pfn %#x)", caller, c.Name, uint64(addr), off, i, uint64(s.PFN))
 	}
 	if !s.used[i] {
 		return bug.Errorf("%s: BUG %s (Not tainted): Object already free: %#x (object %d of the slab at pfn %#x; a double free?)", caller, c.Name, uint64(addr), i, uint64(s.PFN))
+	}
+	if c.classic != nil {
+		return c.freeClassic(s, i)
 	}
 	wasFull := s.InUse == s.Objects
 	c.a.touch(s)
@@ -494,6 +535,9 @@ func (c *Cache) free(s *Slab, i, off int, addr arch.VirtAddr, caller string) err
 // flushed to the node, every empty slab is discarded, and the partial list
 // is sorted fullest first. It returns the number of slabs discarded.
 func (c *Cache) Shrink() (int, error) {
+	if c.classic != nil {
+		return c.shrinkClassic()
+	}
 	before := c.nrSlabs
 	if err := c.flush(); err != nil {
 		return 0, err

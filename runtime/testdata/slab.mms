@@ -144,3 +144,54 @@ show slab "nope" ### `show slab: no cache named "nope"`
 show slab ### `show slab needs one cache`
 ---
 show kmem -S 5 ### `show kmem -S: want a cache or a cache's name, not int`
+---
+# slab=slab: the classic allocator with 2.6's general caches on x86.
+machine x86 mem=64M slab=slab cpus=1
+want = {32: [113, 0, 0], 64: [59, 0, 0], 128: [30, 0, 1], 192: [20, 0, 2], 256: [15, 0, 2], 512: [8, 0, 0], 1024: [4, 0, 0], 2048: [2, 0, 0], 4096: [1, 0, 0], 8192: [1, 1, 0], 131072: [1, 5, 0]}
+for size, w in want {
+  c = kmalloc_cache(size)
+  assert c.name == "size-" + str(size), c.name
+  assert [c.objs_per_slab, c.order, c.colour] == w, format("%s: %v", c.name, [c.objs_per_slab, c.order, c.colour])
+}
+assert kmalloc_cache(512).off_slab and not kmalloc_cache(256).off_slab
+assert kmalloc_cache(20).name == "size-32" and kmalloc_cache(96).name == "size-128"
+assert kmalloc_cache(100, GFP_DMA).name == "size-128(DMA)"
+assert kmalloc_cache(131073) == NULL and kmalloc(131073, GFP_KERNEL) == NULL
+c = kmalloc_cache(32)
+assert [c.limit, c.batchcount] == [120, 60]
+# The first allocation refills the CPU's array with 16 objects (the array
+# was never touched) and hands out the last of them.
+p = kmalloc(28, GFP_KERNEL)
+print p
+assert output() == "0xc10003c0 (size-32 object 15, slab pfn 0x1000)\n"
+assert c.active_objs == 16 and c.partial == 1
+---
+# Slabs move between slabs_free, slabs_partial and slabs_full; frees go
+# through the per-CPU array and reach the slabs in batches.
+machine x86 mem=64M slab=slab cpus=1
+c = kmem_cache_create("demo", 100, 0, SLAB_HWCACHE_ALIGN)
+assert [c.size, c.objs_per_slab, c.colour, c.colour_off] == [128, 30, 1, 64]
+objs = []
+repeat 90 { append(objs, kmem_cache_alloc(c, GFP_KERNEL)) }
+assert [c.full, c.partial, c.free, c.num_slabs] == [3, 0, 0, 3]
+for o in objs { kmem_cache_free(c, o) }
+# All 90 sit in the CPU's array (limit 120): the slabs still count them.
+assert [c.full, c.partial, c.free, c.active_objs] == [3, 0, 0, 90]
+show slab c
+assert "cccccccccccccccccccccccccccccc] 30/30" in output()
+assert kmem_cache_shrink(c) == 3 and c.num_slabs == 0
+check
+---
+# Reaping: an untouched array gives back a fifth of its limit, and free
+# slabs are destroyed unless one was taken since the last pass.
+machine x86 mem=64M slab=slab cpus=1
+c = kmem_cache_create("reapme", 2000)
+assert [c.objs_per_slab, c.limit, c.batchcount] == [2, 24, 12]
+objs = []
+repeat 20 { append(objs, kmem_cache_alloc(c, GFP_KERNEL)) }
+for o in objs { kmem_cache_free(c, o) }
+assert c.num_slabs == 10
+cache_reap()
+assert c.num_slabs == 10   # the array was touched: the first pass only clears marks
+n = cache_reap()
+assert n > 0 and c.num_slabs == 10 - n
