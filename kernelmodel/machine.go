@@ -46,7 +46,7 @@ func Boot(cfg Config) (*Machine, error) {
 		Comm:   m.Comm,
 		Warn:   m.Warn,
 	}
-	m.Slab, err = slab.New(m.Phys, l, cfg.CPUs, cfg.Slab)
+	m.Slab, err = slab.New(m.Phys, l, cfg.CPUs, cfg.Slab, cfg.Debug)
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,9 @@ func modelFn(fn func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *run
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", c.Name, err)
 		}
+		m.Slab.Site = fmt.Sprintf("%s (%s)", c.Pos, c.Name)
 		v, err := fn(h, m, th, c)
+		m.Slab.Site = ""
 		for _, w := range m.TakeWarnings() {
 			th.Warn(c.Pos, w)
 		}

@@ -25,6 +25,7 @@ type options struct {
 	trace    bool
 	debug    bool
 	code     string
+	leaks    bool
 }
 
 func (o *options) register(fs interface {
@@ -42,6 +43,14 @@ func (o *options) register(fs interface {
 		return err
 	})
 	fs.BoolVar(&o.trace, "trace", false, "print each statement to stderr as it runs")
+}
+
+// registerLeaks adds --leaks: a kmemleak-like report of slab objects never
+// freed, at the end of a script or test.
+func (o *options) registerLeaks(fs interface {
+	BoolVar(*bool, string, bool, string)
+}, def bool) {
+	fs.BoolVar(&o.leaks, "leaks", def, "report kmalloc and kmem_cache objects never freed (kmemleak)")
 }
 
 func parseSeed(s string) (int64, error) {
@@ -90,6 +99,7 @@ func (e *env) run(args []string) int {
 	o.register(fs, "end")
 	fs.BoolVar(&o.debug, "debug", false, "stop at int3 in a REPL (needs a terminal)")
 	fs.StringVar(&o.code, "c", "", "run this code instead of a file")
+	o.registerLeaks(fs, false)
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		return exitUsage
@@ -135,6 +145,9 @@ func (e *env) run(args []string) int {
 		return exitCode(err)
 	}
 	err = th.ExecFile(f)
+	if o.leaks && err == nil {
+		fmt.Fprint(e.stderr, stdlib.LeakReport(stdlib.HostOf(th)))
+	}
 	if n := len(runtime.Tests(f)); n > 0 && err == nil {
 		fmt.Fprintf(e.stderr, "note: %s has %d test block%s; run them with mmsim test %s\n", name, n, plural(n), name)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"mmsim/lang"
 	"mmsim/runtime"
+	"mmsim/stdlib"
 )
 
 // testCase is one test block of a file, or the whole file when it has none.
@@ -32,6 +33,7 @@ func (e *env) test(args []string) int {
 	format := fset.String("format", "text", "report format (text)")
 	runRE := fset.String("run", "", "run only tests whose name matches this regular expression")
 	verbose := fset.Bool("v", false, "print every test's output")
+	o.registerLeaks(fset, true)
 	paths, err := parseFlags(fset, args)
 	if err != nil {
 		return exitUsage
@@ -95,7 +97,16 @@ func (e *env) test(args []string) int {
 				err = th.ExecFile(f)
 			}
 			label := tc.file + ": " + tc.name
+			leaks := ""
+			if err == nil && o.leaks {
+				leaks = stdlib.LeakReport(stdlib.HostOf(th))
+			}
 			switch {
+			case err == nil && leaks != "":
+				failed++
+				fmt.Fprintf(e.stdout, "FAIL %s\n", label)
+				fmt.Fprint(&out, leaks)
+				err = errors.New("leaks")
 			case err == nil:
 				passed++
 				fmt.Fprintf(e.stdout, "ok   %s\n", label)

@@ -376,6 +376,9 @@ func (m *Mem) rmqueue(z *Zone, r Request) (PFN, bool) {
 		if r.GFP&GfpComp != 0 && order > 0 {
 			p.flags |= PGHead
 		}
+		if r.GFP&GfpZero != 0 {
+			m.zeroBlock(pfn, order)
+		}
 		p.order = uint8(order)
 		p.refcount = 1
 		p.mapcount = 0

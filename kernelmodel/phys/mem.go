@@ -35,6 +35,7 @@ type Mem struct {
 	reserved  []Reserved
 	tags      []string
 	tagIndex  map[string]int32
+	contents  map[PFN]*frameBytes
 	// gen counts changes; checked is the gen Check last passed at.
 	gen, checked uint64
 	// dirty lists the frames whose block state changed since the last

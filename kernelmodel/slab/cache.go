@@ -65,7 +65,10 @@ type Cache struct {
 	ObjectSize, Size, Align int
 	// Offset is where the free pointer is kept in a free object.
 	Offset int
-	Flags  Flags
+	// Inuse is the object with its right red zone; RedLeftPad the left
+	// red zone before each object (slub_debug).
+	Inuse, RedLeftPad int
+	Flags             Flags
 	// Order is the order of a slab's pages; ObjsPerSlab the objects
 	// each slab holds; MinOrder the fallback when that order fails.
 	Order, ObjsPerSlab, MinOrder int
@@ -122,6 +125,7 @@ func (c *Cache) layout(ptrSize int) {
 	} else {
 		c.Offset = (c.ObjectSize / 2) &^ (ptrSize - 1)
 	}
+	c.Inuse = alignUp(c.ObjectSize, ptrSize)
 	c.Size = alignUp(size, c.Align)
 }
 

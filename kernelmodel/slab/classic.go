@@ -174,6 +174,7 @@ func (c *Cache) allocClassic(gfp phys.GFP) (arch.VirtAddr, bool, error) {
 	ac.entry = ac.entry[:len(ac.entry)-1]
 	s, i, _, _ := c.a.lookup(addr)
 	s.used[i] = true
+	s.allocAt[i] = c.a.site()
 	c.inuse++
 	c.a.touch(s)
 	return addr, true, nil
@@ -273,6 +274,9 @@ func (c *Cache) growClassic(s *Slab) error {
 			return fmt.Errorf("no memory for the slab management of %s", c.Name)
 		}
 		s.mgmt = addr
+		if ms, mi, _, ok := c.a.lookup(addr); ok {
+			ms.allocAt[mi] = internalSite // the allocator's own: never a leak
+		}
 	} else {
 		s.Base += arch.VirtAddr(k.slabSize)
 	}
@@ -289,6 +293,7 @@ func (c *Cache) freeClassic(s *Slab, i int) error {
 	k := c.classic
 	ac := &k.arrays[c.a.CPU()]
 	s.used[i] = false
+	s.freeAt[i] = c.a.site()
 	c.inuse--
 	c.a.touch(s)
 	if len(ac.entry) >= k.limit {

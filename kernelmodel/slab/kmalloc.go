@@ -74,37 +74,33 @@ func kmallocName(t KmallocType, i int) string {
 }
 
 // createKmallocCaches models mm/slab_common.c:create_kmalloc_caches():
-// for each type, the sizes 8 to 8K with 96 after 64 and 192 after 128,
-// each aligned to its largest power-of-two divisor (create_boot_cache()).
+// for each type, first the two caches that are no power of two (96 and
+// 192 bytes), then 8 to 8K, each aligned to its largest power-of-two
+// divisor (create_boot_cache()).
 func (a *Allocator) createKmallocCaches() error {
+	order := []int{1, 2}
+	for i := kmallocShiftLow; i <= kmallocShiftHigh; i++ {
+		order = append(order, i)
+	}
 	for t := KmallocNormal; t < nKmallocTypes; t++ {
-		for i := kmallocShiftLow; i <= kmallocShiftHigh; i++ {
-			idx := []int{i}
-			if i == 6 {
-				idx = append(idx, 1)
+		for _, j := range order {
+			size := indexSize(j)
+			flags := SlabKmalloc
+			switch t {
+			case KmallocReclaim:
+				flags |= SlabReclaimAccount
+			case KmallocDMA:
+				flags |= SlabCacheDMA
+			case KmallocCgroup:
+				flags |= SlabAccount
 			}
-			if i == 7 {
-				idx = append(idx, 2)
+			align := max(archSlabAlign, size&-size)
+			c, err := a.create(kmallocName(t, j), size, align, flags, nil)
+			if err != nil {
+				return err
 			}
-			for _, j := range idx {
-				size := indexSize(j)
-				flags := SlabKmalloc
-				switch t {
-				case KmallocReclaim:
-					flags |= SlabReclaimAccount
-				case KmallocDMA:
-					flags |= SlabCacheDMA
-				case KmallocCgroup:
-					flags |= SlabAccount
-				}
-				align := max(archSlabAlign, size&-size)
-				c, err := a.create(kmallocName(t, j), size, align, flags, nil)
-				if err != nil {
-					return err
-				}
-				c.Kmalloc = true
-				a.kmalloc[t][j] = c
-			}
+			c.Kmalloc = true
+			a.kmalloc[t][j] = c
 		}
 	}
 	return nil
@@ -193,6 +189,8 @@ func (c *Cache) ksize() int {
 	switch {
 	case c.Flags&(SlabRedZone|SlabPoison) != 0:
 		return c.ObjectSize
+	case c.Flags&(SlabTypesafeByRCU|SlabStoreUser) != 0:
+		return c.Inuse
 	}
 	return c.Size
 }
@@ -232,7 +230,7 @@ func (a *Allocator) kmallocLarge(size int, gfp phys.GFP, caller string) (arch.Vi
 	if err != nil || !ok {
 		return 0, false, err
 	}
-	a.large[pfn] = largeAlloc{order, size}
+	a.large[pfn] = largeAlloc{order, size, a.site()}
 	return a.Layout.Virt(uint64(pfn.Addr())), true, nil
 }
 

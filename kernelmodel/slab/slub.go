@@ -21,14 +21,22 @@ type Allocator struct {
 	Warn func(msg string)
 
 	// Mode is "slub" or "slab" (the classic allocator).
-	Mode    string
-	general [2][]*Cache // SLAB's size-N and size-N(DMA) caches
-	caches  []*Cache    // in creation order
-	slabOf  map[phys.PFN]*Slab
-	large   map[phys.PFN]largeAlloc
-	kmalloc [nKmallocTypes][kmallocShiftHigh + 1]*Cache
-	ptrSize int
-	nextID  int
+	Mode string
+	// Debug turns slub_debug on for every cache: consistency checks,
+	// red zones, poisoning, owner tracking.
+	Debug bool
+	// Site names the script position of the current operation, for the
+	// alloc and free sites that reports and leak lists name.
+	Site      string
+	sites     []string
+	siteIndex map[string]int32
+	general   [2][]*Cache // SLAB's size-N and size-N(DMA) caches
+	caches    []*Cache    // in creation order
+	slabOf    map[phys.PFN]*Slab
+	large     map[phys.PFN]largeAlloc
+	kmalloc   [nKmallocTypes][kmallocShiftHigh + 1]*Cache
+	ptrSize   int
+	nextID    int
 
 	// Checking: gen counts changes; see Check.
 	gen, checked        uint64
@@ -40,6 +48,7 @@ type Allocator struct {
 type largeAlloc struct {
 	order int
 	size  int
+	site  int32
 }
 
 // Slab is one slab: a block of pages holding Objects objects of its cache.
@@ -53,6 +62,8 @@ type Slab struct {
 
 	freelist []uint16 // free objects; the next one handed out is last
 	used     []bool
+	// Where each object was last allocated and freed (site tags).
+	allocAt, freeAt []int32
 	// SLAB: the colour offset, and the off-slab management object.
 	colourOff int
 	mgmt      arch.VirtAddr
@@ -81,7 +92,9 @@ func (l List) String() string {
 func (s *Slab) Where() (List, int) { return s.where, s.cpu }
 
 // Addr is the address of object i.
-func (s *Slab) Addr(i int) arch.VirtAddr { return s.Base + arch.VirtAddr(i*s.Cache.Size) }
+func (s *Slab) Addr(i int) arch.VirtAddr {
+	return s.Base + arch.VirtAddr(s.Cache.RedLeftPad+i*s.Cache.Size)
+}
 
 // Used reports whether object i is allocated.
 func (s *Slab) Used(i int) bool { return s.used[i] }
@@ -135,8 +148,8 @@ func sortSlabs(ss []*Slab) { sort.Slice(ss, func(i, j int) bool { return ss[i].P
 // as mm/slab_common.c:create_kmalloc_caches() does at boot.
 // mode is "slub" or "slab": under "slab" the classic allocator runs, with
 // 2.6's general caches size-32 ... size-131072.
-func New(m *phys.Mem, l *arch.Layout, cpus int, mode string) (*Allocator, error) {
-	a := &Allocator{Mem: m, Layout: l, CPUs: cpus, Mode: mode, slabOf: map[phys.PFN]*Slab{}, large: map[phys.PFN]largeAlloc{}, ptrSize: 8, checked: ^uint64(0)}
+func New(m *phys.Mem, l *arch.Layout, cpus int, mode string, debug bool) (*Allocator, error) {
+	a := &Allocator{Mem: m, Layout: l, CPUs: cpus, Mode: mode, Debug: debug, slabOf: map[phys.PFN]*Slab{}, large: map[phys.PFN]largeAlloc{}, ptrSize: 8, checked: ^uint64(0)}
 	if l.Arch == "x86" {
 		a.ptrSize = 4
 	}
@@ -220,6 +233,9 @@ func (a *Allocator) Create(name string, size, align int, flags Flags, ctor func(
 }
 
 func (a *Allocator) create(name string, size, align int, flags Flags, ctor func(arch.VirtAddr)) (*Cache, error) {
+	if a.Debug {
+		flags |= slubDebugFlags
+	}
 	c := &Cache{Name: name, ObjectSize: size, Align: align, Flags: flags, Ctor: ctor, a: a, slabs: map[*Slab]bool{}, refcount: 1}
 	c.cpu = make([]cpuSlab, a.CPUs)
 	if a.Mode == "slab" {
@@ -227,7 +243,11 @@ func (a *Allocator) create(name string, size, align int, flags Flags, ctor func(
 			return nil, err
 		}
 	} else {
-		c.layout(a.ptrSize)
+		if flags&(SlabRedZone|SlabPoison) != 0 {
+			c.debugLayout(a.ptrSize)
+		} else {
+			c.layout(a.ptrSize)
+		}
 		order, err := CalculateOrder(c.Size, a.CPUs)
 		if err != nil {
 			return nil, err
@@ -288,7 +308,10 @@ func (c *Cache) Alloc(gfp phys.GFP, caller string) (addr arch.VirtAddr, ok bool,
 	s := cs.slab
 	i := s.freelist[len(s.freelist)-1]
 	s.freelist = s.freelist[:len(s.freelist)-1]
+	c.checkPoison(s, int(i))
+	c.initObject(s, int(i), true)
 	s.used[i] = true
+	s.allocAt[i] = a.site()
 	s.InUse++
 	c.inuse++
 	a.touch(s)
@@ -381,7 +404,7 @@ func (c *Cache) newSlab(gfp phys.GFP) (*Slab, error) {
 		objects = c.ObjsPerSlab
 	}
 	s := &Slab{Cache: c, PFN: pfn, Order: order, Base: a.Layout.Virt(uint64(pfn.Addr())), Objects: objects,
-		freelist: make([]uint16, objects), used: make([]bool, objects)}
+		freelist: make([]uint16, objects), used: make([]bool, objects), allocAt: make([]int32, objects), freeAt: make([]int32, objects)}
 	for i := range s.freelist {
 		s.freelist[i] = uint16(objects - 1 - i)
 	}
@@ -396,6 +419,9 @@ func (c *Cache) newSlab(gfp phys.GFP) (*Slab, error) {
 		if err := c.growClassic(s); err != nil {
 			return nil, err
 		}
+	}
+	for i := 0; i < objects; i++ {
+		c.initObject(s, i, false)
 	}
 	if c.Ctor != nil {
 		for i := 0; i < objects; i++ {
@@ -477,8 +503,8 @@ func (a *Allocator) lookup(addr arch.VirtAddr) (*Slab, int, int, bool) {
 	if addr < s.Base {
 		return s, -1, int(s.Base - addr), true // colour or management area
 	}
-	off := int(addr - s.Base)
-	return s, off / s.Cache.Size, off % s.Cache.Size, true
+	rel := int(addr - s.Base)
+	return s, rel / s.Cache.Size, rel%s.Cache.Size - s.Cache.RedLeftPad, true
 }
 
 // Free models mm/slub.c:kmem_cache_free() and __slab_free(): the object
@@ -505,13 +531,18 @@ func (c *Cache) free(s *Slab, i, off int, addr arch.VirtAddr, caller string) err
 		return bug.Errorf("%s: BUG %s (Not tainted): Invalid object pointer %#x (byte %d of object %d of the slab at pfn %#x)", caller, c.Name, uint64(addr), off, i, uint64(s.PFN))
 	}
 	if !s.used[i] {
-		return bug.Errorf("%s: BUG %s (Not tainted): Object already free: %#x (object %d of the slab at pfn %#x; a double free?)", caller, c.Name, uint64(addr), i, uint64(s.PFN))
+		return bug.Errorf("%s: BUG %s (Not tainted): Object already free: %#x (object %d of the slab at pfn %#x, freed at %s)", caller, c.Name, uint64(addr), i, uint64(s.PFN), c.a.siteName(s.freeAt[i]))
 	}
+	if err := c.checkRedZones(s, i, caller); err != nil {
+		return err
+	}
+	s.freeAt[i] = c.a.site()
 	if c.classic != nil {
 		return c.freeClassic(s, i)
 	}
 	wasFull := s.InUse == s.Objects
 	c.a.touch(s)
+	c.initObject(s, i, false)
 	s.used[i] = false
 	s.freelist = append(s.freelist, uint16(i))
 	s.InUse--

@@ -195,3 +195,56 @@ cache_reap()
 assert c.num_slabs == 10   # the array was touched: the first pass only clears marks
 n = cache_reap()
 assert n > 0 and c.num_slabs == 10 - n
+---
+# debug=on: slub_debug on every cache: red zones, poison, free tracking.
+machine x86_64 mem=256M debug=on
+c = kmalloc_cache(32)
+assert [c.size, c.objs_per_slab, c.offset, c.cpu_partial] == [96, 42, 40, 0]
+p = kmalloc(32, GFP_KERNEL)
+assert ksize(p) == 32
+# Allocated objects are poisoned too (0x6b ... 0xa5); the red zone is active.
+assert read(p) == 0x6b and read(p + 31) == 0xa5 and read(p + 32) == 0xcc and read(p - 1) == 0xcc
+assert read(p, 8) == 0x6b6b6b6b6b6b6b6b
+write p, 0x41
+assert read(p) == 0x41
+# Writing past the end lands in the red zone; kfree finds it and refuses.
+write p + 32, 0x99
+expect bug "Right Redzone overwritten" { kfree(p) }
+assert ksize(p) == 32
+---
+# Use after free: the access is reported (KASAN) and goes on.
+machine x86_64 mem=256M debug=on
+q = kmalloc(64, GFP_KERNEL)
+kfree(q)
+expect warn "slab-use-after-free: Read of size 1" { v = read(q) }
+assert v == 0x6b
+expect warn "the object was freed at testdata/slab.mms:" { write q, 1 }
+# The next allocation of that object finds the poison damaged.
+expect warn "Poison overwritten" { r = kmalloc(64, GFP_KERNEL) }
+assert r == q
+---
+# Without debugging, use after free is still reported; contents are zero
+# until written.
+p = kmalloc(16, GFP_KERNEL)
+assert read(p) == 0
+write(p, 0x1234, 2)
+assert read(p, 2) == 0x1234 and read(p) == 0x34
+kfree(p)
+expect warn "slab-use-after-free" { read(p) }
+---
+read(0) ### `BUG: kernel NULL pointer dereference, address: 0000000000000000`
+---
+read(ZERO_SIZE_PTR, 4) ### `kernel NULL pointer dereference, address: 0000000000000010`
+---
+read(0x1000) ### `read: 0x1000 is not a direct-map kernel address`
+---
+write(kmalloc(8, GFP_KERNEL), 256) ### `write: 256 does not fit in 1 byte`
+---
+read(kmalloc(8, GFP_KERNEL), 3) ### `read: size 3 is not 1, 2, 4 or 8`
+---
+# __GFP_ZERO gives zeroed pages.
+p = __get_free_page(GFP_KERNEL)
+write p, 7
+free_page(p)
+q = get_zeroed_page(GFP_KERNEL)
+assert q == p and read(q) == 0
