@@ -199,17 +199,37 @@ func kmemSlab(m *kernelmodel.Machine, c *slab.Cache) string {
 			break
 		}
 	}
+	cached := c.InArrays()
 	slabLines := func(s *slab.Slab) {
 		fmt.Fprintf(&b, "    %-*s  %-*s  NODE  TOTAL  ALLOCATED  FREE\n", k.prlen, "SLAB", k.prlen, "MEMORY")
 		fmt.Fprintf(&b, "    %-*x  %-*x  %4d  %5d  %9d  %4d\n", k.prlen, k.page(s.PFN), k.prlen, uint64(s.Base), 0, s.Objects, s.InUse, s.Objects-s.InUse)
 		b.WriteString("    FREE / [ALLOCATED]\n")
 		for i := 0; i < s.Objects; i++ {
-			if s.Used(i) {
+			switch {
+			case s.Used(i):
 				fmt.Fprintf(&b, "    [%x]\n", uint64(s.Addr(i)))
-			} else {
+			case cached[s.Addr(i)]:
+				fmt.Fprintf(&b, "     %x  (cpu cache)\n", uint64(s.Addr(i)))
+			default:
 				fmt.Fprintf(&b, "     %x\n", uint64(s.Addr(i)))
 			}
 		}
+	}
+	if full, partial, free := c.ClassicLists(); c.Classic() {
+		// crash's SLAB layout: each list of the node with its slabs.
+		for _, l := range []struct {
+			name  string
+			slabs []*slab.Slab
+		}{{"SLABS_PARTIAL", partial}, {"SLABS_FULL", full}, {"SLABS_FREE", free}} {
+			fmt.Fprintf(&b, "  %s:\n", l.name)
+			if len(l.slabs) == 0 {
+				b.WriteString("    (empty)\n")
+			}
+			for _, s := range l.slabs {
+				slabLines(s)
+			}
+		}
+		return b.String()
 	}
 	for cpu := 0; cpu < c.CPUs(); cpu++ {
 		fmt.Fprintf(&b, "  CPU %d SLAB:\n", cpu)

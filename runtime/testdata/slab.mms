@@ -248,3 +248,13 @@ write p, 7
 free_page(p)
 q = get_zeroed_page(GFP_KERNEL)
 assert q == p and read(q) == 0
+---
+# kmem -S under SLAB lists the node's three lists; objects in a CPU's
+# array are marked.
+machine x86 mem=64M slab=slab cpus=1
+c = kmem_cache_create("d", 1000)
+p = kmem_cache_alloc(c, GFP_KERNEL)
+show kmem -S c
+o = output()
+assert "  SLABS_FULL:\n    SLAB      MEMORY    NODE  TOTAL  ALLOCATED  FREE\n    c4020000  c1000030     0      4          4     0\n" in o
+assert "     c1000030  (cpu cache)\n" in o and "    [c1000be8]\n" in o
