@@ -176,6 +176,11 @@ func (c *Cache) checkSlab(s *Slab, inArray map[arch.VirtAddr]bool) error {
 		if c.cpu[s.cpu].slab != s {
 			return bug.Violation("slab-list", "cache %s: the slab at pfn %#x says it is CPU %d's active slab but is not", c.Name, uint64(s.PFN), s.cpu)
 		}
+	case ListPartial:
+		// On the node's list: its head, or linked behind another slab.
+		if c.classic == nil && c.partial.head != s && s.prev == nil {
+			return bug.Violation("slab-list", "cache %s: the slab at pfn %#x says it is on the node's partial list but is not", c.Name, uint64(s.PFN))
+		}
 	case ListCPUPartial:
 		found := false
 		for _, t := range c.cpu[s.cpu].partial {

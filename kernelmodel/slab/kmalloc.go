@@ -138,7 +138,9 @@ func kmallocType(gfp phys.GFP) KmallocType {
 const gfpSlabBugMask = phys.GfpDMA32 | phys.GfpHighmem
 
 // fixFlags models mm/slab_common.c:kmalloc_fix_flags(): __GFP_HIGHMEM and
-// __GFP_DMA32 are dropped with the kernel's warning.
+// __GFP_DMA32 are dropped with the kernel's warning. As in the kernel it
+// runs only where pages are needed (new_slab() and the large kmalloc), so
+// an allocation the CPU's slab serves does not warn.
 func (a *Allocator) fixFlags(gfp phys.GFP) phys.GFP {
 	if gfp&gfpSlabBugMask == 0 {
 		return gfp
@@ -199,12 +201,11 @@ func (c *Cache) ksize() int {
 // 8 KiB an object of the size class's cache; above, whole pages from the
 // page allocator as a compound page. ok is false for the kernel's NULL.
 func (a *Allocator) Kmalloc(size int, gfp phys.GFP, caller string) (arch.VirtAddr, bool, error) {
-	gfp = a.fixFlags(gfp)
+	if size == 0 {
+		return ZeroSizePtr, true, nil // before any might-sleep check, as __do_kmalloc_node()
+	}
 	if err := a.Mem.MightSleep(gfp, caller); err != nil {
 		return 0, false, err
-	}
-	if size == 0 {
-		return ZeroSizePtr, true, nil
 	}
 	if size < 0 {
 		return 0, false, fmt.Errorf("%s: size %d is negative", caller, size)
@@ -222,6 +223,7 @@ func (a *Allocator) Kmalloc(size int, gfp phys.GFP, caller string) (arch.VirtAdd
 // pages with __GFP_COMP; above MAX_PAGE_ORDER the page allocator warns and
 // fails.
 func (a *Allocator) kmallocLarge(size int, gfp phys.GFP, caller string) (arch.VirtAddr, bool, error) {
+	gfp = a.fixFlags(gfp)
 	order := getOrder(size)
 	if order > phys.MaxOrder {
 		order = phys.MaxOrder + 1

@@ -328,10 +328,11 @@ func (c *Cache) refill(cs *cpuSlab, gfp phys.GFP) (*Slab, error) {
 	}
 	if s := c.partial.head; s != nil {
 		// get_partial_node(): the first slab becomes the CPU's; more go
-		// to its partial list, up to half of cpu_partial_slabs.
+		// to its partial list until ++partial_slabs > cpu_partial_slabs
+		// / 2, that is up to cpu_partial_slabs/2 + 1 slabs.
 		c.partial.remove(s)
 		c.freeze(cs, s)
-		for moved := 0; c.CPUPartial > 0 && c.partial.head != nil && moved < c.CPUPartialSlabs/2; moved++ {
+		for moved := 0; c.CPUPartial > 0 && c.partial.head != nil && moved <= c.CPUPartialSlabs/2; moved++ {
 			t := c.partial.head
 			c.partial.remove(t)
 			c.putCPUPartial(cs, t, false)
@@ -368,7 +369,10 @@ func cpuIndex(c *Cache, cs *cpuSlab) int {
 // run on each.
 func (c *Cache) newSlab(gfp phys.GFP) (*Slab, error) {
 	a := c.a
-	first := (c.gfp(gfp) | phys.GfpNoWarn | phys.GfpNoRetry) &^ phys.GfpNoFail
+	// new_slab() fixes up __GFP_HIGHMEM and __GFP_DMA32 with
+	// kmalloc_fix_flags()'s warning: only when a slab is needed.
+	pages := c.gfp(a.fixFlags(gfp))
+	first := (pages | phys.GfpNoWarn | phys.GfpNoRetry) &^ phys.GfpNoFail
 	if first.CanSleep() && c.Order > c.MinOrder {
 		first = (first | phys.GfpNoMemalloc) &^ phys.GfpReclaim
 	}
@@ -377,9 +381,13 @@ func (c *Cache) newSlab(gfp phys.GFP) (*Slab, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !ok && c.MinOrder < c.Order {
+	// allocate_slab() retries with s->min and the caller's flags whenever
+	// the quiet first try fails, even at the same order: this try may
+	// reclaim, call the OOM killer, and warns when it fails. (The classic
+	// SLAB's kmem_getpages() tries once.)
+	if !ok && c.classic == nil {
 		order = c.MinOrder
-		g := c.gfp(gfp) &^ phys.GfpComp
+		g := pages &^ phys.GfpComp
 		if order > 0 {
 			g |= phys.GfpComp
 		}
@@ -552,6 +560,10 @@ func (c *Cache) free(s *Slab, i, off int, addr arch.VirtAddr, caller string) err
 		return nil // the CPU's active slab: nothing moves
 	case wasFull && c.CPUPartial > 0:
 		return c.putCPUPartial(&c.cpu[c.a.CPU()], s, true)
+	case wasFull && s.InUse == 0 && c.partial.n >= c.MinPartial:
+		// A one-object slab emptied without CPU partial lists: on no
+		// list, discarded like any empty slab (slab_empty, prior NULL).
+		return c.discard(s)
 	case wasFull:
 		s.where = ListPartial
 		c.partial.pushTail(s)
@@ -594,7 +606,7 @@ func (c *Cache) Shrink() (int, error) {
 }
 
 // flush models flush_all(): each CPU's active slab is deactivated (to the
-// node's partial list if it has free objects, discarded if empty and the
+// head of the node's partial list if it has free objects, discarded if empty and the
 // node keeps enough) and its partial list put to the node.
 func (c *Cache) flush() error {
 	for i := range c.cpu {
@@ -608,7 +620,7 @@ func (c *Cache) flush() error {
 				}
 			case s.InUse < s.Objects:
 				s.where = ListPartial
-				c.partial.pushTail(s)
+				c.partial.pushHead(s) // deactivate_slab(): DEACTIVATE_TO_HEAD
 			default:
 				s.where = ListFull
 			}
