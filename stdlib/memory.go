@@ -20,6 +20,25 @@ func init() {
 	}
 	model("read", "read(addr, size=1): the little-endian value of size (1, 2, 4 or 8) bytes at a kernel address", builtinRead)
 	model("write", "write(addr, value, size=1): store value in size (1, 2, 4 or 8) bytes at a kernel address", builtinWrite)
+	Register(&runtime.Builtin{Name: "touch", Words: []string{"read", "write", "exec"}, Doc: "touch ADDR [read|write|exec]: access a byte without changing it (kernel addresses so far)", Fn: modelFn(builtinTouch)})
+}
+
+// builtinTouch accesses one byte: the checks of read and write, no data.
+func builtinTouch(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var addr uint64
+	kind := "read"
+	if err := c.Unpack("addr", &addr, "kind?", &kind); err != nil {
+		return nil, err
+	}
+	switch kind {
+	case "read", "write":
+	case "exec":
+		return nil, runtime.Errorf(runtime.KindBug, "kernel tried to execute NX-protected page at %#x (the direct map is not executable)", addr)
+	default:
+		return nil, fmt.Errorf("%s: %q is not read, write or exec", c.Name, kind)
+	}
+	_, err := memAccess(m, c, addr, 1, kind == "write")
+	return nil, err
 }
 
 // memAccess checks an access of size bytes at addr and returns the

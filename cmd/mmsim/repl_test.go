@@ -229,7 +229,7 @@ func TestREPLErrorRecovery(t *testing.T) {
 	r := runREPL(t,
 		"x = 1",
 		"fn inc(n) { return n + 1 }",
-		"y = nosuch",             // a runtime error
+		"y = nothing_here",             // a runtime error
 		"z = 1 / 0",              // another
 		"w = (1 + ",              // a syntax error
 		"fn bad() { return +* }", // a syntax error in a definition
@@ -254,7 +254,7 @@ func TestREPLErrorRecovery(t *testing.T) {
 		t.Errorf("a = %q, want 1", got)
 	}
 	for _, want := range []string{
-		"<stdin>:3:5: error: undefined: nosuch\n    y = nosuch\n        ^\n",
+		"<stdin>:3:5: error: undefined: nothing_here\n    y = nothing_here\n        ^\n",
 		"<stdin>:4:7: error: division by zero\n    z = 1 / 0\n          ^\n",
 		"<stdin>:5:",
 		"<stdin>:6:",
@@ -428,8 +428,8 @@ func TestREPLMetaReset(t *testing.T) {
 func TestREPLLineNumbersCountMetaLines(t *testing.T) {
 	// In a piped session the error positions are the input's line numbers,
 	// :commands and blank lines included.
-	r := runREPL(t, "x = 1", ":vars", "", "print nosuch")
-	if want := "<stdin>:4:7: error: undefined: nosuch\n    print nosuch\n          ^\n"; r.err.String() != want {
+	r := runREPL(t, "x = 1", ":vars", "", "print nothing_here")
+	if want := "<stdin>:4:7: error: undefined: nothing_here\n    print nothing_here\n          ^\n"; r.err.String() != want {
 		t.Errorf("stderr = %q, want %q", r.err, want)
 	}
 }
@@ -444,7 +444,7 @@ test "not run by :load" { print "test ran" }
 setup { print "setup ran" }
 `)
 	bad := filepath.Join(dir, "bad.mms")
-	writeFile(t, bad, "half = 1\nprint nosuch\nnever = 2\n")
+	writeFile(t, bad, "half = 1\nprint nothing_here\nnever = 2\n")
 	syntax := filepath.Join(dir, "syntax.mms")
 	writeFile(t, syntax, "early = 1\nx = (\n")
 
@@ -461,7 +461,7 @@ setup { print "setup ran" }
 	for _, want := range []string{
 		"usage: :load FILE\n",
 		"mmsim: open " + filepath.Join(dir, "nosuch.mms") + ": no such file or directory\n",
-		bad + ":2:7: error: undefined: nosuch\n    print nosuch\n          ^\n",
+		bad + ":2:7: error: undefined: nothing_here\n    print nothing_here\n          ^\n",
 		syntax + ":2:6: syntax error: unexpected end of line",
 	} {
 		if !strings.Contains(r.err.String(), want) {
@@ -487,22 +487,22 @@ func TestREPLSaveRoundTrip(t *testing.T) {
 	r := runREPL(t,
 		"x = 3",
 		"print x",
-		"y = nosuch",
+		"y = nothing_here",
 		"machine x86_64 mem=8G cpus=1",
 		"fn sq(n) {",
 		"  return n * n",
 		"}",
 		"print sq(x)",
-		"print sq(nosuch)",
+		"print sq(nothing_here)",
 		"atomic { cpu 1 { } }",
 		"z = (",
 		"show machine",
 		"words = []",
 		`for w in ["a", "b"] { append(words, w) }`,
-		`print words; print nosuch; print "not reached"`,
+		`print words; print nothing_here; print "not reached"`,
 		`assert len(words) == 2, "two words"`,
 		`assert len(words) == 3, "three words"`,
-		`expect error "undefined" { print nosuch }`,
+		`expect error "undefined" { print nothing_here }`,
 		`print "end"`,
 		":save "+file,
 	)
@@ -532,7 +532,7 @@ words = []
 for w in ["a", "b"] { append(words, w) }
 print words
 assert len(words) == 2, "two words"
-expect error "undefined" { print nosuch }
+expect error "undefined" { print nothing_here }
 print "end"
 `
 	if script != wantScript {
@@ -584,7 +584,7 @@ func TestREPLQuit(t *testing.T) {
 		}
 	}
 	// :quit returns the code of the last error, like EOF does.
-	r := runREPL(t, "print nosuch", ":quit")
+	r := runREPL(t, "print nothing_here", ":quit")
 	if r.code != exitRuntime {
 		t.Errorf("exit code %d, want %d", r.code, exitRuntime)
 	}

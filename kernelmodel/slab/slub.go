@@ -287,6 +287,15 @@ func (c *Cache) gfp(gfp phys.GFP) phys.GFP {
 // a new slab from the page allocator. ok is false when no memory could be
 // had (the kernel's NULL).
 func (c *Cache) Alloc(gfp phys.GFP, caller string) (addr arch.VirtAddr, ok bool, err error) {
+	addr, ok, err = c.alloc(gfp, caller)
+	if ok && gfp&phys.GfpZero != 0 {
+		// slab_post_alloc_hook(): __GFP_ZERO clears the object.
+		c.a.Mem.FillPhys(c.a.phys(addr), c.ObjectSize, 0)
+	}
+	return addr, ok, err
+}
+
+func (c *Cache) alloc(gfp phys.GFP, caller string) (addr arch.VirtAddr, ok bool, err error) {
 	a := c.a
 	if err := a.Mem.MightSleep(gfp, caller); err != nil {
 		return 0, false, err

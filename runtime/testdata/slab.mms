@@ -258,3 +258,18 @@ show kmem -S c
 o = output()
 assert "  SLABS_FULL:\n    SLAB      MEMORY    NODE  TOTAL  ALLOCATED  FREE\n    c4020000  c1000030     0      4          4     0\n" in o
 assert "     c1000030  (cpu cache)\n" in o and "    [c1000be8]\n" in o
+---
+# touch checks an access without data; kzalloc clears the object.
+machine x86_64 mem=256M debug=on
+p = kmalloc(32, GFP_KERNEL)
+touch p
+touch p write
+kfree(p)
+expect warn "slab-use-after-free: Write of size 1" { touch p write }
+expect warn "slab-use-after-free: Read of size 1" { touch(p) }
+z = kzalloc(32, GFP_KERNEL)
+assert read(z, 8) == 0 and read(z + 31) == 0 and read(z + 32) == 0xcc
+c = kmem_cache_create("zc", 40)
+o = kmem_cache_zalloc(c, GFP_KERNEL)
+assert read(o) == 0 and read(o + 39) == 0
+touch p exec ### `kernel tried to execute NX-protected page`
