@@ -229,7 +229,7 @@ func TestREPLErrorRecovery(t *testing.T) {
 	r := runREPL(t,
 		"x = 1",
 		"fn inc(n) { return n + 1 }",
-		"y = nothing_here",             // a runtime error
+		"y = nothing_here",       // a runtime error
 		"z = 1 / 0",              // another
 		"w = (1 + ",              // a syntax error
 		"fn bad() { return +* }", // a syntax error in a definition
