@@ -94,6 +94,7 @@ type Cache struct {
 }
 
 type cpuSlab struct {
+	index   int     // the CPU
 	slab    *Slab   // the active slab, frozen; nil for none
 	partial []*Slab // the per-CPU partial list, head last
 }

@@ -195,7 +195,7 @@ func (c *Cache) checkSlab(s *Slab, inArray map[arch.VirtAddr]bool) error {
 		return bug.Violation("slab-page", "cache %s: the slab at pfn %#x is not an allocated order-%d block marked slab (flags %s, owner %s)", c.Name, uint64(s.PFN), s.Order, info.Flags, info.Owner)
 	}
 	for i := phys.PFN(0); i < 1<<s.Order; i++ {
-		if c.a.slabOf[s.PFN+i] != s {
+		if c.a.slabOf.get(s.PFN+i) != s {
 			return bug.Violation("slab-page", "cache %s: frame %#x of the slab at pfn %#x does not map back to it", c.Name, uint64(s.PFN+i), uint64(s.PFN))
 		}
 	}

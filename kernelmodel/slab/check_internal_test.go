@@ -162,11 +162,11 @@ func TestCheckCorruption(t *testing.T) {
 			return f.slabs[8]
 		}},
 		{"frame does not map back", "slab-page", func(f *checkFixture) *Slab {
-			delete(f.a.slabOf, f.slabs[10].PFN)
+			f.a.slabOf.set(f.slabs[10].PFN, nil)
 			return f.slabs[10]
 		}},
 		{"frame maps to another slab", "slab-page", func(f *checkFixture) *Slab {
-			f.a.slabOf[f.slabs[7].PFN] = f.slabs[8]
+			f.a.slabOf.set(f.slabs[7].PFN, f.slabs[8])
 			return f.slabs[7]
 		}},
 		{"slab count", "slab-cache-totals", func(f *checkFixture) *Slab {

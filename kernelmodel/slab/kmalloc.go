@@ -46,11 +46,7 @@ func kmallocIndex(size int) int {
 	case size > 128 && size <= 192:
 		return 2
 	}
-	n := 0
-	for 1<<n < size {
-		n++
-	}
-	return n
+	return bits.Len(uint(size - 1))
 }
 
 // indexSize is the object size of a kmalloc index.

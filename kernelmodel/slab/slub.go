@@ -32,7 +32,7 @@ type Allocator struct {
 	siteIndex map[string]int32
 	general   [2][]*Cache // SLAB's size-N and size-N(DMA) caches
 	caches    []*Cache    // in creation order
-	slabOf    map[phys.PFN]*Slab
+	slabOf    slabMap
 	large     map[phys.PFN]largeAlloc
 	kmalloc   [nKmallocTypes][kmallocShiftHigh + 1]*Cache
 	ptrSize   int
@@ -149,7 +149,7 @@ func sortSlabs(ss []*Slab) { sort.Slice(ss, func(i, j int) bool { return ss[i].P
 // mode is "slub" or "slab": under "slab" the classic allocator runs, with
 // 2.6's general caches size-32 ... size-131072.
 func New(m *phys.Mem, l *arch.Layout, cpus int, mode string, debug bool) (*Allocator, error) {
-	a := &Allocator{Mem: m, Layout: l, CPUs: cpus, Mode: mode, Debug: debug, slabOf: map[phys.PFN]*Slab{}, large: map[phys.PFN]largeAlloc{}, ptrSize: 8, checked: ^uint64(0)}
+	a := &Allocator{Mem: m, Layout: l, CPUs: cpus, Mode: mode, Debug: debug, large: map[phys.PFN]largeAlloc{}, ptrSize: 8, checked: ^uint64(0)}
 	if l.Arch == "x86" {
 		a.ptrSize = 4
 	}
@@ -238,6 +238,9 @@ func (a *Allocator) create(name string, size, align int, flags Flags, ctor func(
 	}
 	c := &Cache{Name: name, ObjectSize: size, Align: align, Flags: flags, Ctor: ctor, a: a, slabs: map[*Slab]bool{}, refcount: 1}
 	c.cpu = make([]cpuSlab, a.CPUs)
+	for i := range c.cpu {
+		c.cpu[i].index = i
+	}
 	if a.Mode == "slab" {
 		if err := a.createClassic(c); err != nil {
 			return nil, err
@@ -362,14 +365,8 @@ func (c *Cache) freeze(cs *cpuSlab, s *Slab) {
 	s.cpu = int(cpuIndex(c, cs))
 }
 
-func cpuIndex(c *Cache, cs *cpuSlab) int {
-	for i := range c.cpu {
-		if &c.cpu[i] == cs {
-			return i
-		}
-	}
-	return 0
-}
+// cpuIndex is the CPU a per-CPU slot belongs to.
+func cpuIndex(c *Cache, cs *cpuSlab) int { return cs.index }
 
 // newSlab models mm/slub.c:allocate_slab(): the cache's order first,
 // quietly (__GFP_NOWARN|__GFP_NORETRY), then the smallest order that holds
@@ -426,7 +423,7 @@ func (c *Cache) newSlab(gfp phys.GFP) (*Slab, error) {
 		s.freelist[i] = uint16(objects - 1 - i)
 	}
 	for i := phys.PFN(0); i < 1<<order; i++ {
-		a.slabOf[pfn+i] = s
+		a.slabOf.set(pfn+i, s)
 	}
 	c.slabs[s] = true
 	a.touch(s)
@@ -459,7 +456,7 @@ func (c *Cache) discard(s *Slab) error {
 		return err
 	}
 	for i := phys.PFN(0); i < 1<<s.Order; i++ {
-		delete(a.slabOf, s.PFN+i)
+		a.slabOf.set(s.PFN+i, nil)
 	}
 	delete(c.slabs, s)
 	a.gen++
@@ -513,7 +510,7 @@ func (a *Allocator) lookup(addr arch.VirtAddr) (*Slab, int, int, bool) {
 		return nil, 0, 0, false
 	}
 	pfn := phys.PFN((uint64(addr) - uint64(a.Layout.PageOffset)) >> arch.PageShift)
-	s := a.slabOf[pfn]
+	s := a.slabOf.get(pfn)
 	if s == nil {
 		return nil, 0, 0, false
 	}
@@ -684,3 +681,35 @@ func (c *Cache) Destroy() error {
 
 // Destroyed reports whether the cache was destroyed.
 func (c *Cache) Destroyed() bool { return c.refcount == 0 }
+
+// slabMap maps frames to the slabs they belong to, in sections of 4096
+// frames created on first use (as struct pages are), so that a lookup is
+// two indexing steps whatever the size of memory.
+type slabMap struct{ sections [][]*Slab }
+
+const slabMapShift = 12
+
+func (m *slabMap) get(pfn phys.PFN) *Slab {
+	i := int(pfn >> slabMapShift)
+	if i >= len(m.sections) || m.sections[i] == nil {
+		return nil
+	}
+	return m.sections[i][pfn&(1<<slabMapShift-1)]
+}
+
+func (m *slabMap) set(pfn phys.PFN, s *Slab) {
+	i := int(pfn >> slabMapShift)
+	if i >= len(m.sections) {
+		if s == nil {
+			return
+		}
+		m.sections = append(m.sections, make([][]*Slab, i+1-len(m.sections))...)
+	}
+	if m.sections[i] == nil {
+		if s == nil {
+			return
+		}
+		m.sections[i] = make([]*Slab, 1<<slabMapShift)
+	}
+	m.sections[i][pfn&(1<<slabMapShift-1)] = s
+}
