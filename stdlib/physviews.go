@@ -84,12 +84,14 @@ func countOwners(m *kernelmodel.Machine) ownerFrames {
 }
 
 // nodeStats are the node counters the model knows, by their vmstat names;
-// every other one is 0. Slab pages all count as unreclaimable until slab
-// caches with SLAB_RECLAIM_ACCOUNT exist; nr_kernel_stack is in kB, as
-// the kernel's NR_KERNEL_STACK_KB.
-func nodeStats(n ownerFrames) map[string]uint64 {
+// every other one is 0. Slab pages of SLAB_RECLAIM_ACCOUNT caches are
+// reclaimable, the others (and large kmallocs) not; nr_kernel_stack is in
+// kB, as the kernel's NR_KERNEL_STACK_KB.
+func nodeStats(m *kernelmodel.Machine, n ownerFrames) map[string]uint64 {
+	recl := m.Slab.ReclaimablePages()
 	return map[string]uint64{
-		"nr_slab_unreclaimable": n[phys.OwnerSlab],
+		"nr_slab_reclaimable":   recl,
+		"nr_slab_unreclaimable": n[phys.OwnerSlab] - recl,
 		"nr_kernel_stack":       n[phys.OwnerStack] * arch.PageSize / 1024,
 		"nr_page_table_pages":   n[phys.OwnerPageTable],
 	}
@@ -148,7 +150,7 @@ func showZoneinfo(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 		return err
 	}
 	mem := m.Phys
-	node := nodeStats(countOwners(m))
+	node := nodeStats(m, countOwners(m))
 	first := true
 	var b strings.Builder
 	for _, z := range mem.Zones {
@@ -236,16 +238,21 @@ func showMeminfo(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	own := countOwners(m)
 	total, free := mem.TotalRAM(), mem.NrFreePages()
 	swap := swapPages(m)
-	// si_mem_available(): free pages above the reserves, plus the page
-	// cache and reclaimable slab that reclaim could free (none yet); never
-	// below 0.
-	var available uint64
-	if reserve := mem.TotalReserve(); free > reserve {
-		available = free - reserve
+	slab := own[phys.OwnerSlab]
+	recl := m.Slab.ReclaimablePages()
+	// si_mem_available(): free pages above the reserves, plus the part
+	// of the page cache (none yet) and of the reclaimable slab that
+	// reclaim could free — half of it, or all but the low watermarks'
+	// worth; never below 0.
+	var wmarkLow uint64
+	for _, z := range mem.Zones {
+		wmarkLow += z.Low()
 	}
+	avail := int64(free) - int64(mem.TotalReserve())
+	avail += int64(recl - min(recl/2, wmarkLow))
+	available := uint64(max(avail, 0))
 	// vm_commit_limit() with vm.overcommit_ratio 50 and no huge pages.
 	commitLimit := total*50/100 + swap
-	slab := own[phys.OwnerSlab]
 
 	var b strings.Builder
 	kb := func(name string, pages uint64) {
@@ -278,10 +285,10 @@ func showMeminfo(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	kb("AnonPages", 0)
 	kb("Mapped", 0)
 	kb("Shmem", 0)
-	kb("KReclaimable", 0)
+	kb("KReclaimable", recl)
 	kb("Slab", slab)
-	kb("SReclaimable", 0)
-	kb("SUnreclaim", slab)
+	kb("SReclaimable", recl)
+	kb("SUnreclaim", slab-recl)
 	kb("KernelStack", own[phys.OwnerStack])
 	kb("PageTables", own[phys.OwnerPageTable])
 	kb("SecPageTables", 0)

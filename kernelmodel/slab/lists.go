@@ -80,3 +80,17 @@ func (c *Cache) LeftOver() int {
 	}
 	return arch.PageSize<<c.Order - c.ObjsPerSlab*c.Size
 }
+
+// ReclaimablePages counts the pages of slabs of SLAB_RECLAIM_ACCOUNT
+// caches: NR_SLAB_RECLAIMABLE_B, in pages.
+func (a *Allocator) ReclaimablePages() uint64 {
+	var n uint64
+	for _, c := range a.caches {
+		if c.Flags&SlabReclaimAccount != 0 {
+			for s := range c.slabs {
+				n += 1 << s.Order
+			}
+		}
+	}
+	return n
+}

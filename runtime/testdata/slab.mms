@@ -273,3 +273,13 @@ c = kmem_cache_create("zc", 40)
 o = kmem_cache_zalloc(c, GFP_KERNEL)
 assert read(o) == 0 and read(o + 39) == 0
 touch p exec ### `kernel tried to execute NX-protected page`
+---
+# meminfo counts slab pages: reclaimable ones from SLAB_RECLAIM_ACCOUNT caches.
+machine x86_64 mem=256M
+repeat 100 { kmalloc(1000, GFP_KERNEL) }
+kmalloc(9000, GFP_KERNEL)
+c = kmem_cache_create("r", 64, 0, SLAB_RECLAIM_ACCOUNT)
+kmem_cache_alloc(c, GFP_KERNEL)
+show meminfo
+o = output()
+assert "\nKReclaimable:          4 kB\nSlab:                132 kB\nSReclaimable:          4 kB\nSUnreclaim:          128 kB\n" in o
