@@ -15,11 +15,8 @@ import (
 // addresses come with page tables.
 
 func init() {
-	model := func(name, doc string, fn func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error)) {
-		Register(&runtime.Builtin{Name: name, Doc: doc, Fn: modelFn(fn)})
-	}
-	model("read", "read(addr, size=1): the little-endian value of size (1, 2, 4 or 8) bytes at a kernel address", builtinRead)
-	model("write", "write(addr, value, size=1): store value in size (1, 2, 4 or 8) bytes at a kernel address", builtinWrite)
+	registerModel("read", "read(addr, size=1): the little-endian value of size (1, 2, 4 or 8) bytes at a kernel address", builtinRead)
+	registerModel("write", "write(addr, value, size=1): store value in size (1, 2, 4 or 8) bytes at a kernel address", builtinWrite)
 	Register(&runtime.Builtin{Name: "touch", Words: []string{"read", "write", "exec"}, Doc: "touch ADDR [read|write|exec]: access a byte without changing it (kernel addresses so far)", Fn: modelFn(builtinTouch)})
 }
 

@@ -24,46 +24,51 @@ func init() {
 	Constant("MAX_ORDER", runtime.Int(phys.MaxOrder))
 	Constant("PAGE_ALLOC_COSTLY_ORDER", runtime.Int(phys.CostlyOrder))
 
-	model := func(name, doc string, fn func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error)) {
-		Register(&runtime.Builtin{Name: name, Doc: doc, Fn: modelFn(fn)})
-	}
-	model("alloc_pages", "alloc_pages(gfp, order): 2^order contiguous frames from the buddy allocator; a page, or NULL", builtinAllocPages(false))
-	model("alloc_page", "alloc_page(gfp): one frame; a page, or NULL", builtinAllocPages(true))
-	model("__get_free_pages", "__get_free_pages(gfp, order): like alloc_pages, but the direct-map address (never highmem); or NULL", builtinGetFreePages("__get_free_pages", 0, true))
-	model("__get_free_page", "__get_free_page(gfp): one frame's direct-map address, or NULL", builtinGetFreePages("__get_free_page", 0, false))
-	model("get_zeroed_page", "get_zeroed_page(gfp): one zeroed frame's direct-map address, or NULL", builtinGetFreePages("get_zeroed_page", phys.GfpZero, false))
-	model("free_pages", "free_pages(addr, order): give back the frames at a direct-map address (0 or NULL: nothing)", builtinFreePagesAddr(true))
-	model("free_page", "free_page(addr): give back one frame at a direct-map address", builtinFreePagesAddr(false))
-	model("__free_pages", "__free_pages(page, order): give back 2^order frames", builtinFreePages(true))
-	model("__free_page", "__free_page(page): give back one frame", builtinFreePages(false))
-	model("page_address", "page_address(page): the frame's direct-map address; NULL for highmem", builtinPageAddress)
-	model("virt_to_page", "virt_to_page(addr): the page of a direct-map address", builtinVirtToPage)
-	model("page_to_pfn", "page_to_pfn(page): the frame number", builtinPageToPFN)
-	model("pfn_to_page", "pfn_to_page(pfn): the page of a frame number", builtinPFNToPage)
-	model("page_zone", "page_zone(page): the zone the frame belongs to", builtinPageZone)
-	model("gfp_zone", "gfp_zone(gfp): the highest zone an allocation with these flags may use", builtinGFPZone)
-	model("zone", "zone(name): a zone by name (\"DMA\", \"Normal\", ...)", builtinZone)
-	model("zones", "zones(): every zone of the machine, populated or not, lowest first", builtinZones)
-	model("nr_free", "nr_free(zone, order): free blocks of an order in a zone (free_area[order].nr_free)", builtinNrFree)
-	model("totalram_pages", "totalram_pages(): pages the buddy allocator manages", counter(func(p *phys.Mem) uint64 { return p.TotalRAM() }))
-	model("totalhigh_pages", "totalhigh_pages(): managed pages in highmem", counter(func(p *phys.Mem) uint64 { return p.TotalHigh() }))
-	model("nr_free_pages", "nr_free_pages(): free pages in all zones", counter(func(p *phys.Mem) uint64 { return p.NrFreePages() }))
-	model("min_free_kbytes", "min_free_kbytes(): vm.min_free_kbytes, the reserve the watermarks are built from", counter(func(p *phys.Mem) uint64 { return p.MinFreeKbytes }))
+	registerModel("alloc_pages", "alloc_pages(gfp, order): 2^order contiguous frames from the buddy allocator; a page, or NULL", builtinAllocPages(false))
+	registerModel("alloc_page", "alloc_page(gfp): one frame; a page, or NULL", builtinAllocPages(true))
+	registerModel("__get_free_pages", "__get_free_pages(gfp, order): like alloc_pages, but the direct-map address (never highmem); or NULL", builtinGetFreePages("__get_free_pages", 0, true))
+	registerModel("__get_free_page", "__get_free_page(gfp): one frame's direct-map address, or NULL", builtinGetFreePages("__get_free_page", 0, false))
+	registerModel("get_zeroed_page", "get_zeroed_page(gfp): one zeroed frame's direct-map address, or NULL", builtinGetFreePages("get_zeroed_page", phys.GfpZero, false))
+	registerModel("free_pages", "free_pages(addr, order): give back the frames at a direct-map address (0 or NULL: nothing)", builtinFreePagesAddr(true))
+	registerModel("free_page", "free_page(addr): give back one frame at a direct-map address", builtinFreePagesAddr(false))
+	registerModel("__free_pages", "__free_pages(page, order): give back 2^order frames", builtinFreePages(true))
+	registerModel("__free_page", "__free_page(page): give back one frame", builtinFreePages(false))
+	registerModel("page_address", "page_address(page): the frame's direct-map address; NULL for highmem", builtinPageAddress)
+	registerModel("virt_to_page", "virt_to_page(addr): the page of a direct-map address", builtinVirtToPage)
+	registerModel("page_to_pfn", "page_to_pfn(page): the frame number", builtinPageToPFN)
+	registerModel("pfn_to_page", "pfn_to_page(pfn): the page of a frame number", builtinPFNToPage)
+	registerModel("page_zone", "page_zone(page): the zone the frame belongs to", builtinPageZone)
+	registerModel("gfp_zone", "gfp_zone(gfp): the highest zone an allocation with these flags may use", builtinGFPZone)
+	registerModel("zone", "zone(name): a zone by name (\"DMA\", \"Normal\", ...)", builtinZone)
+	registerModel("zones", "zones(): every zone of the machine, populated or not, lowest first", builtinZones)
+	registerModel("nr_free", "nr_free(zone, order): free blocks of an order in a zone (free_area[order].nr_free)", builtinNrFree)
+	registerModel("totalram_pages", "totalram_pages(): pages the buddy allocator manages", counter(func(p *phys.Mem) uint64 { return p.TotalRAM() }))
+	registerModel("totalhigh_pages", "totalhigh_pages(): managed pages in highmem", counter(func(p *phys.Mem) uint64 { return p.TotalHigh() }))
+	registerModel("nr_free_pages", "nr_free_pages(): free pages in all zones", counter(func(p *phys.Mem) uint64 { return p.NrFreePages() }))
+	registerModel("min_free_kbytes", "min_free_kbytes(): vm.min_free_kbytes, the reserve the watermarks are built from", counter(func(p *phys.Mem) uint64 { return p.MinFreeKbytes }))
 	Register(&runtime.Builtin{Name: "get_order", Doc: "get_order(size): the smallest order whose block holds size bytes", Fn: builtinGetOrder})
-	model("gfp_string", "gfp_string(gfp): a GFP mask decoded as the kernel prints it (\"GFP_KERNEL|__GFP_ZERO\")", builtinGFPString)
+	registerModel("gfp_string", "gfp_string(gfp): a GFP mask decoded as the kernel prints it (\"GFP_KERNEL|__GFP_ZERO\")", builtinGFPString)
 	for _, f := range []struct {
 		name string
 		flag phys.PageFlags
 	}{{"PageBuddy", phys.PGBuddy}, {"PageReserved", phys.PGReserved}, {"PageSlab", phys.PGSlab}, {"PageLRU", phys.PGLRU}, {"PageDirty", phys.PGDirty}, {"PageHead", phys.PGHead}, {"PageTable", phys.PGTable}} {
-		model(f.name, f.name+"(page): whether the page flag is set", pageTest(func(p phys.PageInfo) bool { return p.Flags&f.flag != 0 }))
+		registerModel(f.name, f.name+"(page): whether the page flag is set", pageTest(func(p phys.PageInfo) bool { return p.Flags&f.flag != 0 }))
 	}
-	model("PageHighMem", "PageHighMem(page): whether the frame is in a highmem zone (no permanent kernel mapping)", pageTest(phys.PageInfo.HighMem))
+	registerModel("PageHighMem", "PageHighMem(page): whether the frame is in a highmem zone (no permanent kernel mapping)", pageTest(phys.PageInfo.HighMem))
+}
+
+// modelBuiltin is a built-in that works on the machine.
+type modelBuiltin = func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error)
+
+// registerModel registers a built-in that works on the machine.
+func registerModel(name, doc string, fn modelBuiltin) {
+	Register(&runtime.Builtin{Name: name, Doc: doc, Fn: modelFn(fn)})
 }
 
 // modelFn wraps a built-in that works on the machine: it gets the machine,
 // gives model errors their kind, and prints the warnings the kernel
 // printed on the way.
-func modelFn(fn func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error)) func(th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+func modelFn(fn modelBuiltin) func(th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 	return func(th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		h := HostOf(th)
 		if h == nil {
@@ -329,7 +334,7 @@ func argZone(m *kernelmodel.Machine, c *runtime.Call, v runtime.Value) (*phys.Zo
 
 func allocTag(c *runtime.Call) string { return fmt.Sprintf("%s at %s", c.Name, c.Pos) }
 
-func builtinAllocPages(single bool) func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+func builtinAllocPages(single bool) modelBuiltin {
 	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		var g, order int64
 		var err error
@@ -356,7 +361,7 @@ func builtinAllocPages(single bool) func(h *Host, m *kernelmodel.Machine, th *ru
 	}
 }
 
-func builtinGetFreePages(name string, extra phys.GFP, withOrder bool) func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+func builtinGetFreePages(name string, extra phys.GFP, withOrder bool) modelBuiltin {
 	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		var g, order int64
 		var err error
@@ -396,7 +401,7 @@ func lowmemPFN(m *kernelmodel.Machine, c *runtime.Call, addr uint64) (phys.PFN, 
 	return phys.PFN((addr - uint64(l.PageOffset)) >> arch.PageShift), nil
 }
 
-func builtinFreePagesAddr(withOrder bool) func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+func builtinFreePagesAddr(withOrder bool) modelBuiltin {
 	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		var addr uint64
 		var order int64
@@ -430,7 +435,7 @@ func clampOrder(order int64) int {
 	return int(order)
 }
 
-func builtinFreePages(withOrder bool) func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+func builtinFreePages(withOrder bool) modelBuiltin {
 	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		var pv runtime.Value
 		var order int64
@@ -557,7 +562,7 @@ func builtinNrFree(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runti
 	return runtime.Int(z.NrFree(int(order))), nil
 }
 
-func counter(f func(p *phys.Mem) uint64) func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+func counter(f func(p *phys.Mem) uint64) modelBuiltin {
 	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		if err := c.Unpack(); err != nil {
 			return nil, err
@@ -566,7 +571,7 @@ func counter(f func(p *phys.Mem) uint64) func(h *Host, m *kernelmodel.Machine, t
 	}
 }
 
-func pageTest(f func(phys.PageInfo) bool) func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+func pageTest(f func(phys.PageInfo) bool) modelBuiltin {
 	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		p, err := unpackPage(m, c)
 		if err != nil {

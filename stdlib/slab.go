@@ -21,28 +21,25 @@ func init() {
 	Constant("KMALLOC_MAX_CACHE_SIZE", runtime.Int(slab.KmallocMaxCacheSize))
 	Constant("KMALLOC_MAX_SIZE", runtime.Int(slab.KmallocMaxSize))
 
-	model := func(name, doc string, fn func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error)) {
-		Register(&runtime.Builtin{Name: name, Doc: doc, Fn: modelFn(fn)})
-	}
-	model("kmem_cache_create", "kmem_cache_create(name, size, align=0, flags=0, ctor=fn): a new cache, or NULL", builtinCacheCreate)
-	model("kmem_cache_alloc", "kmem_cache_alloc(cache, gfp): an object, or NULL", builtinCacheAlloc(0))
-	model("kmem_cache_zalloc", "kmem_cache_zalloc(cache, gfp): a zeroed object, or NULL", builtinCacheAlloc(phys.GfpZero))
-	model("kmem_cache_free", "kmem_cache_free(cache, p): give an object back", builtinCacheFree)
-	model("kmem_cache_shrink", "kmem_cache_shrink(cache): give empty slabs back to the page allocator; the number of slabs freed", builtinCacheShrink)
-	model("kmem_cache_destroy", "kmem_cache_destroy(cache): remove an empty cache (one with objects left warns and stays)", builtinCacheDestroy)
-	model("kmem_cache", "kmem_cache(name): the newest cache of that name", builtinCacheByName)
-	model("cache_reap", "cache_reap(): one pass of SLAB's periodic reaper over every cache; the number of slabs freed (0 under SLUB)", builtinCacheReap)
-	model("kmalloc_cache", "kmalloc_cache(size, gfp=GFP_KERNEL): the cache kmalloc would use, or NULL when it would use none (above 8K; above 128K with slab=slab)", builtinKmallocCache)
-	model("kmalloc", "kmalloc(size, gfp): size bytes from the kmalloc caches (or pages above 8K); NULL on failure", builtinKmalloc(0))
-	model("kzalloc", "kzalloc(size, gfp): kmalloc with __GFP_ZERO", builtinKmalloc(phys.GfpZero))
-	model("kmalloc_array", "kmalloc_array(n, size, gfp): n*size bytes, NULL if that overflows", builtinKmallocArray(0))
-	model("kcalloc", "kcalloc(n, size, gfp): kmalloc_array with __GFP_ZERO", builtinKmallocArray(phys.GfpZero))
-	model("krealloc", "krealloc(p, size, gfp): resize an object: the same pointer when it fits, else a new one", builtinKrealloc)
-	model("kfree", "kfree(p): give back what kmalloc returned (NULL and ZERO_SIZE_PTR do nothing)", builtinKfree)
-	model("ksize", "ksize(p): the usable size of a kmalloc object", builtinKsize)
-	model("kmalloc_size_roundup", "kmalloc_size_roundup(size): the size kmalloc really gives for size", builtinSizeRoundup)
-	model("virt_to_phys", "virt_to_phys(addr): the physical address of a direct-map address", builtinVirtToPhys)
-	model("phys_contiguous", "phys_contiguous(p): whether an object's bytes are contiguous in physical memory", builtinPhysContiguous)
+	registerModel("kmem_cache_create", "kmem_cache_create(name, size, align=0, flags=0, ctor=fn): a new cache, or NULL", builtinCacheCreate)
+	registerModel("kmem_cache_alloc", "kmem_cache_alloc(cache, gfp): an object, or NULL", builtinCacheAlloc(0))
+	registerModel("kmem_cache_zalloc", "kmem_cache_zalloc(cache, gfp): a zeroed object, or NULL", builtinCacheAlloc(phys.GfpZero))
+	registerModel("kmem_cache_free", "kmem_cache_free(cache, p): give an object back", builtinCacheFree)
+	registerModel("kmem_cache_shrink", "kmem_cache_shrink(cache): give empty slabs back to the page allocator; the number of slabs freed", builtinCacheShrink)
+	registerModel("kmem_cache_destroy", "kmem_cache_destroy(cache): remove an empty cache (one with objects left warns and stays)", builtinCacheDestroy)
+	registerModel("kmem_cache", "kmem_cache(name): the newest cache of that name", builtinCacheByName)
+	registerModel("cache_reap", "cache_reap(): one pass of SLAB's periodic reaper over every cache; the number of slabs freed (0 under SLUB)", builtinCacheReap)
+	registerModel("kmalloc_cache", "kmalloc_cache(size, gfp=GFP_KERNEL): the cache kmalloc would use, or NULL when it would use none (above 8K; above 128K with slab=slab)", builtinKmallocCache)
+	registerModel("kmalloc", "kmalloc(size, gfp): size bytes from the kmalloc caches (or pages above 8K); NULL on failure", builtinKmalloc(0))
+	registerModel("kzalloc", "kzalloc(size, gfp): kmalloc with __GFP_ZERO", builtinKmalloc(phys.GfpZero))
+	registerModel("kmalloc_array", "kmalloc_array(n, size, gfp): n*size bytes, NULL if that overflows", builtinKmallocArray(0))
+	registerModel("kcalloc", "kcalloc(n, size, gfp): kmalloc_array with __GFP_ZERO", builtinKmallocArray(phys.GfpZero))
+	registerModel("krealloc", "krealloc(p, size, gfp): resize an object: the same pointer when it fits, else a new one", builtinKrealloc)
+	registerModel("kfree", "kfree(p): give back what kmalloc returned (NULL and ZERO_SIZE_PTR do nothing)", builtinKfree)
+	registerModel("ksize", "ksize(p): the usable size of a kmalloc object", builtinKsize)
+	registerModel("kmalloc_size_roundup", "kmalloc_size_roundup(size): the size kmalloc really gives for size", builtinSizeRoundup)
+	registerModel("virt_to_phys", "virt_to_phys(addr): the physical address of a direct-map address", builtinVirtToPhys)
+	registerModel("phys_contiguous", "phys_contiguous(p): whether an object's bytes are contiguous in physical memory", builtinPhysContiguous)
 }
 
 // Cache is a kmem_cache handle.
@@ -238,7 +235,7 @@ func withCtors(th *runtime.Thread, m *kernelmodel.Machine, c *runtime.Call, op f
 	return nil
 }
 
-func builtinCacheAlloc(extra phys.GFP) func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+func builtinCacheAlloc(extra phys.GFP) modelBuiltin {
 	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		var cv runtime.Value
 		var g int64
@@ -344,7 +341,7 @@ func builtinKmallocCache(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c 
 	return Cache{m, k}, nil
 }
 
-func builtinKmalloc(extra phys.GFP) func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+func builtinKmalloc(extra phys.GFP) modelBuiltin {
 	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		var size, g int64
 		if err := c.Unpack("size", &size, "gfp", &g); err != nil {
@@ -366,7 +363,7 @@ func builtinKmalloc(extra phys.GFP) func(h *Host, m *kernelmodel.Machine, th *ru
 	}
 }
 
-func builtinKmallocArray(extra phys.GFP) func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+func builtinKmallocArray(extra phys.GFP) modelBuiltin {
 	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		var n, size, g int64
 		if err := c.Unpack("n", &n, "size", &size, "gfp", &g); err != nil {
