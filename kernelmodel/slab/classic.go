@@ -1,6 +1,7 @@
 package slab
 
 import (
+	"errors"
 	"fmt"
 
 	"mmsim/kernelmodel/arch"
@@ -17,7 +18,7 @@ import (
 const (
 	batchRefillLimit = 16 // BATCHREFILL_LIMIT
 	bufctlSize       = 4  // sizeof(kmem_bufctl_t)
-	slabBreakOrder   = 1  // slab_break_gfp_order with more than 32 MiB of RAM
+	slabBreakOrderHi = 1  // slab_break_gfp_order with more than 32 MiB of RAM (else 0)
 	classicMaxOrder  = 5  // MAX_GFP_ORDER as far as the general caches need
 )
 
@@ -53,6 +54,15 @@ func (a *Allocator) structSlabSize() int {
 		return 28
 	}
 	return 48
+}
+
+// slabBreakOrder is 2.6's slab_break_gfp_order: 1 on a machine with more
+// than 32 MiB of RAM, else 0 (kmem_cache_init()).
+func (a *Allocator) slabBreakOrder() int {
+	if a.Layout.MaxPFN > (32<<20)>>arch.PageShift {
+		return slabBreakOrderHi
+	}
+	return 0
 }
 
 // cacheEstimate models 2.6 mm/slab.c:cache_estimate(): how many objects fit
@@ -94,7 +104,7 @@ func (a *Allocator) createClassic(c *Cache) error {
 			continue
 		}
 		order, num, left = o, n, l
-		if c.Flags&SlabReclaimAccount != 0 || o >= slabBreakOrder || l*8 <= arch.PageSize<<o {
+		if c.Flags&SlabReclaimAccount != 0 || o >= a.slabBreakOrder() || l*8 <= arch.PageSize<<o {
 			break
 		}
 	}
@@ -215,11 +225,18 @@ func (c *Cache) refillClassic(ac *array, gfp phys.GFP) (bool, error) {
 			return true, nil
 		}
 		s, err := c.newSlab(gfp)
+		if errors.Is(err, errNoManagement) {
+			return false, nil // cache_grow() failed: NULL
+		}
 		if err != nil || s == nil {
 			return false, err
 		}
 	}
 }
+
+// errNoManagement is cache_grow() finding no memory for an off-slab
+// slab's management: the slab's pages went back (opps1).
+var errNoManagement = errors.New("no memory for the slab management")
 
 // linkClassic puts a slab on the list its count says: full, partial (at
 // the tail when freeing, as free_block() does) or free (at the head).
@@ -271,7 +288,12 @@ func (c *Cache) growClassic(s *Slab) error {
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("no memory for the slab management of %s", c.Name)
+			// cache_grow(): kmem_freepages() and return 0; newSlab()
+			// counted the slab, discard() takes it back.
+			if err := c.discard(s); err != nil {
+				return err
+			}
+			return errNoManagement
 		}
 		s.mgmt = addr
 		if ms, mi, _, ok := c.a.lookup(addr); ok {
@@ -358,12 +380,15 @@ func (c *Cache) drainArrays() error {
 }
 
 // shrinkClassic models __kmem_cache_shrink() for SLAB: the arrays drained,
-// every free slab destroyed.
+// every free slab destroyed. It returns the number of slabs destroyed,
+// those free_block() destroyed while draining included.
 func (c *Cache) shrinkClassic() (int, error) {
+	before := c.nrSlabs
 	if err := c.drainArrays(); err != nil {
-		return 0, err
+		return before - c.nrSlabs, err
 	}
-	return c.dropFreeSlabs(-1)
+	_, err := c.dropFreeSlabs(-1)
+	return before - c.nrSlabs, err
 }
 
 // dropFreeSlabs destroys up to n free slabs (all when n < 0), from the
@@ -387,13 +412,15 @@ func (c *Cache) dropFreeSlabs(n int) (int, error) {
 // array gives back (limit+4)/5 objects unless it was touched since the
 // last pass (then only the mark is cleared), and the node destroys
 // ceil(free_limit / (5*num)) free slabs unless a free slab was taken since
-// the last pass. It returns the number of slabs destroyed. Under SLUB it
-// does nothing.
+// the last pass. It returns the number of slabs destroyed, those
+// free_block() destroyed for the arrays included. Under SLUB it does
+// nothing.
 func (c *Cache) Reap() (int, error) {
 	k := c.classic
 	if k == nil {
 		return 0, nil
 	}
+	before := c.nrSlabs
 	for i := range k.arrays {
 		ac := &k.arrays[i]
 		if ac.touched {
@@ -405,15 +432,16 @@ func (c *Cache) Reap() (int, error) {
 			n = (len(ac.entry) + 1) / 2
 		}
 		if err := c.freeBlock(ac.entry[:n]); err != nil {
-			return 0, err
+			return before - c.nrSlabs, err
 		}
 		ac.entry = append(ac.entry[:0], ac.entry[n:]...)
 	}
 	if k.freeTouched {
 		k.freeTouched = false
-		return 0, nil
+		return before - c.nrSlabs, nil
 	}
-	return c.dropFreeSlabs((k.freeLimit + 5*c.ObjsPerSlab - 1) / (5 * c.ObjsPerSlab))
+	_, err := c.dropFreeSlabs((k.freeLimit + 5*c.ObjsPerSlab - 1) / (5 * c.ObjsPerSlab))
+	return before - c.nrSlabs, err
 }
 
 // classicKmalloc returns the general cache that holds size bytes (SLAB).

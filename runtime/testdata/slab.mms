@@ -283,3 +283,13 @@ kmem_cache_alloc(c, GFP_KERNEL)
 show meminfo
 o = output()
 assert "\nKReclaimable:          4 kB\nSlab:                132 kB\nSReclaimable:          4 kB\nSUnreclaim:          128 kB\n" in o
+---
+# With 32 MiB of RAM or less, SLAB stops at order 0 unless nothing fits.
+machine x86 mem=16M slab=slab
+c = kmem_cache_create("small", 1184)
+assert [c.order, c.objs_per_slab] == [0, 3]
+---
+# Above 32 MiB it may go to order 1 to waste at most 1/8.
+machine x86 mem=64M slab=slab
+c = kmem_cache_create("small", 1184)
+assert [c.order, c.objs_per_slab] == [1, 6]
