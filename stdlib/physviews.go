@@ -31,7 +31,7 @@ func init() {
 	RegisterView(View{Name: "buddyinfo", Doc: "free blocks per order in each populated zone, as /proc/buddyinfo", Show: showBuddyinfo})
 	RegisterView(View{Name: "zoneinfo", Doc: "every zone's free pages, watermarks, sizes, protection and counters, as /proc/zoneinfo", Show: showZoneinfo})
 	RegisterView(View{Name: "meminfo", Doc: "memory totals in kB, as /proc/meminfo", Show: showMeminfo})
-	RegisterView(View{Name: "kmem", Doc: "crash's kmem: -f the free lists of every zone, checked against nr_free_pages; -F the same with every free block", Show: showKmem})
+	RegisterView(View{Name: "kmem", Doc: "crash's kmem: -f the free lists of every zone, checked against nr_free_pages; -F the same with every free block; -s the slab caches; -S CACHE one cache's slabs and objects", Show: showKmem})
 	RegisterView(View{Name: "physmem", Doc: "a map of physical memory, one character per block of frames (. free, K kernel image, R firmware-reserved, A alloc_pages, S slab, P page tables, U user, V vmalloc, T kernel stacks); each zone starts a line", Show: showPhysmem})
 }
 

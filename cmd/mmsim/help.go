@@ -35,9 +35,9 @@ usage:
       --machine "x86_64 mem=8G"   replace the script's machine line
       --check=each|end|off        when to check the model's invariants (default end)
       --max-steps N               stop after N steps (default 10000000; 0 for no limit)
-      --seed N  --trace  --debug
+      --seed N  --trace  --debug  --leaks
   mmsim test [flags] [PATH...]   run the test blocks of *_test.mms files
-      --run REGEX  -v  --check=each|end|off  --max-steps N  --machine LINE
+      --run REGEX  -v  --check=each|end|off  --max-steps N  --machine LINE  --leaks=false
   mmsim check FILE...         parse only
   mmsim repl                  the REPL, also when stdin is not a terminal
   mmsim version
