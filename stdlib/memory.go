@@ -86,6 +86,11 @@ func builtinWrite(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtim
 	if err := c.Unpack("addr", &addr, "value", &value, "size?", &size); err != nil {
 		return nil, err
 	}
+	switch size {
+	case 1, 2, 4, 8: // checked before the value: a shift by 8*size must not go negative
+	default:
+		return nil, fmt.Errorf("%s: size %d is not 1, 2, 4 or 8", c.Name, size)
+	}
 	if size < 8 && (value >= 1<<(8*size) || value < -(1<<(8*size-1))) {
 		return nil, fmt.Errorf("%s: %d does not fit in %d byte%s", c.Name, value, size, plural(int(size)))
 	}

@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"mmsim/kernelmodel"
@@ -590,9 +591,7 @@ func builtinGetOrder(th *runtime.Thread, c *runtime.Call) (runtime.Value, error)
 	if size <= 0 {
 		return nil, fmt.Errorf("get_order: size %d is not positive (get_order(0) is undefined in the kernel)", size)
 	}
-	order := 0
-	for int64(arch.PageSize)<<order < size {
-		order++
-	}
-	return runtime.Int(order), nil
+	// fls64((size - 1) >> PAGE_SHIFT): a loop on PAGE_SIZE << order would
+	// overflow, and never end, for sizes above 2^62.
+	return runtime.Int(bits.Len64(uint64(size-1) >> arch.PageShift)), nil
 }

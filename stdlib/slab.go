@@ -142,6 +142,14 @@ func intArg(c *runtime.Call, name string, v int64) (int, error) {
 	return int(v), nil
 }
 
+// kmallocSize is a kmalloc size argument: every size above
+// KMALLOC_MAX_SIZE fails alike (NULL, with the page allocator's warning),
+// so such sizes become KMALLOC_MAX_SIZE + 1, from which no order computed
+// overflows.
+func kmallocSize(size int64) int {
+	return int(min(size, slab.KmallocMaxSize+1))
+}
+
 func builtinCacheCreate(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 	var name string
 	var size, align, flags int64
@@ -149,10 +157,9 @@ func builtinCacheCreate(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *
 	if err := c.Unpack("name", &name, "size", &size, "align?", &align, "flags?", &flags, "ctor?", &ctor); err != nil {
 		return nil, err
 	}
-	sz, err := intArg(c, "size", size)
-	if err != nil {
-		return nil, err
-	}
+	// Create refuses a size outside pointer size..4 MiB, with the warning
+	// and NULL, before it computes anything from it.
+	sz := int(size)
 	if flags < 0 || flags > 0xffffffff {
 		return nil, fmt.Errorf("%s: flags %#x are not SLAB_ flags", c.Name, flags)
 	}
@@ -198,8 +205,11 @@ func ctors(th *runtime.Thread) map[*slab.Cache]runtime.Value {
 // of the slabs it created, on each of their objects, in address order.
 // (The kernel runs them while creating the slab; running them after keeps
 // a constructor that calls back into the slab layer from meeting a half-made
-// slab.)
-func withCtors(th *runtime.Thread, m *kernelmodel.Machine, c *runtime.Call, op func() error) error {
+// slab.) The operation's warnings are reported at c first; a constructor
+// may access its free object (KASAN leaves it alone); when a constructor
+// fails, undo gives back what the operation took, and the error is the
+// operation's.
+func withCtors(th *runtime.Thread, m *kernelmodel.Machine, c *runtime.Call, op func() error, undo func()) error {
 	before := map[*slab.Slab]bool{}
 	fns := ctors(th)
 	var watched []*slab.Cache
@@ -216,6 +226,10 @@ func withCtors(th *runtime.Thread, m *kernelmodel.Machine, c *runtime.Call, op f
 	if err := op(); err != nil {
 		return err
 	}
+	for _, w := range m.TakeWarnings() {
+		th.Warn(c.Pos, w)
+	}
+	site, constructing := m.Slab.Site, m.Slab.Constructing
 	for _, k := range m.Slab.Caches() {
 		fn, ok := fns[k]
 		if !ok {
@@ -226,7 +240,11 @@ func withCtors(th *runtime.Thread, m *kernelmodel.Machine, c *runtime.Call, op f
 				continue
 			}
 			for i := 0; i < s.Objects; i++ {
-				if _, err := th.Call(fn, []runtime.Value{objPtr(m, s.Addr(i))}, c.Pos); err != nil {
+				m.Slab.Constructing = s.Addr(i)
+				_, err := th.Call(fn, []runtime.Value{objPtr(m, s.Addr(i))}, c.Pos)
+				m.Slab.Site, m.Slab.Constructing = site, constructing
+				if err != nil {
+					undo()
 					return err
 				}
 			}
@@ -256,6 +274,10 @@ func builtinCacheAlloc(extra phys.GFP) modelBuiltin {
 			var err error
 			addr, ok, err = k.Alloc(gfp|extra, c.Name)
 			return err
+		}, func() {
+			if ok {
+				k.Free(addr, c.Name) // a constructor that freed it already made this a no-op
+			}
 		})
 		if err != nil || !ok {
 			return runtime.Null, err
@@ -351,11 +373,7 @@ func builtinKmalloc(extra phys.GFP) modelBuiltin {
 		if err != nil {
 			return nil, err
 		}
-		sz, err := intArg(c, "size", size)
-		if err != nil {
-			return nil, err
-		}
-		addr, ok, err := m.Slab.Kmalloc(sz, gfp|extra, c.Name)
+		addr, ok, err := m.Slab.Kmalloc(kmallocSize(size), gfp|extra, c.Name)
 		if err != nil || !ok {
 			return runtime.Null, err
 		}
@@ -376,9 +394,6 @@ func builtinKmallocArray(extra phys.GFP) modelBuiltin {
 		if n < 0 || size < 0 {
 			return nil, fmt.Errorf("%s: negative count or size", c.Name)
 		}
-		if n > 1<<40 || size > 1<<40 {
-			return runtime.Null, nil // overflows size_t on every arch the model has
-		}
 		addr, ok, err := m.Slab.KmallocArray(int(n), int(size), gfp|extra, c.Name)
 		if err != nil || !ok {
 			return runtime.Null, err
@@ -397,14 +412,10 @@ func builtinKrealloc(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *run
 	if err != nil {
 		return nil, err
 	}
-	sz, err := intArg(c, "size", size)
-	if err != nil {
-		return nil, err
+	if size < 0 {
+		return nil, fmt.Errorf("%s: size %d is negative", c.Name, size)
 	}
-	if sz < 0 {
-		return nil, fmt.Errorf("%s: size %d is negative", c.Name, sz)
-	}
-	n, ok, err := m.Slab.Krealloc(arch.VirtAddr(addr), sz, gfp, c.Name)
+	n, ok, err := m.Slab.Krealloc(arch.VirtAddr(addr), kmallocSize(size), gfp, c.Name)
 	if err != nil || !ok {
 		return runtime.Null, err
 	}

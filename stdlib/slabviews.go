@@ -193,9 +193,9 @@ func kmemSlab(m *kernelmodel.Machine, c *slab.Cache) string {
 	full := kmemSlabs(m)
 	lines := strings.Split(full, "\n")
 	b.WriteString(lines[0] + "\n")
-	for _, l := range lines[1:] {
-		if strings.HasSuffix(l, "  "+c.Name) {
-			b.WriteString(l + "\n")
+	for i, k := range m.Slab.Caches() { // kmem -s has one line per cache, in this order
+		if k == c { // by identity: names may repeat
+			b.WriteString(lines[1+i] + "\n")
 			break
 		}
 	}

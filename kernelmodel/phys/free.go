@@ -58,6 +58,9 @@ func (m *Mem) checkFree(pfn PFN, order int) error {
 	switch {
 	case p.flags&PGReserved != 0:
 		return bad(fmt.Sprintf("PAGE_FLAGS_CHECK_AT_FREE flag(s) set (reserved: %s frame)", p.owner))
+	case p.flags&PGSlab != 0:
+		// The slab layer clears PG_slab before it gives a slab's pages back.
+		return bad(fmt.Sprintf("PAGE_FLAGS_CHECK_AT_FREE flag(s) set (slab: the pages of a %s slab; free its objects with kfree or kmem_cache_free)", m.tags[p.tag]))
 	case p.flags&PGBuddy != 0:
 		return bug.Errorf("VM_BUG_ON_PAGE(page_ref_count(page) == 0): pfn %#x is already free (a double free, or a frame never allocated)", uint64(pfn))
 	case p.flags&pgAllocHead == 0:

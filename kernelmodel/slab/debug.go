@@ -97,10 +97,17 @@ func (c *Cache) initObject(s *Slab, i int, active bool) {
 		a.Mem.FillPhys(obj-phys.PhysAddr(c.RedLeftPad), c.RedLeftPad, red)
 		a.Mem.FillPhys(obj+phys.PhysAddr(c.ObjectSize), c.Inuse-c.ObjectSize, red)
 	}
-	if c.Flags&SlabPoison != 0 {
+	if c.poisoned() {
 		a.Mem.FillPhys(obj, c.ObjectSize-1, PoisonFree)
 		a.Mem.WritePhys(obj+phys.PhysAddr(c.ObjectSize-1), []byte{PoisonEnd})
 	}
+}
+
+// poisoned reports whether the cache's objects are poisoned: SLAB_POISON,
+// but not for a cache with a constructor, whose objects keep what it wrote
+// (calculate_sizes() sets __OBJECT_POISON only without s->ctor).
+func (c *Cache) poisoned() bool {
+	return c.Flags&SlabPoison != 0 && c.Ctor == nil
 }
 
 // checkRedZones models check_object() at free: both red zones must still
@@ -132,7 +139,7 @@ func (c *Cache) checkRedZones(s *Slab, i int, caller string) error {
 // must still hold its poison; a changed byte means someone wrote to the
 // object after it was freed. SLUB reports it and restores the poison.
 func (c *Cache) checkPoison(s *Slab, i int) {
-	if c.Flags&SlabPoison == 0 || c.classic != nil {
+	if !c.poisoned() || c.classic != nil {
 		return
 	}
 	a := c.a
@@ -153,15 +160,26 @@ func (c *Cache) checkPoison(s *Slab, i int) {
 
 // Access checks a read or write of n bytes at a kernel address, as KASAN
 // does for slab memory: an access to an object that is free is a
-// use-after-free report (a warning: the kernel reports and goes on). It
-// returns the report, or "" when the access is fine.
+// use-after-free report (a warning: the kernel reports and goes on), unless
+// it is the object a constructor is running on (Constructing). It returns
+// the report, or "" when the access is fine.
 func (a *Allocator) Access(addr arch.VirtAddr, n int, write bool) string {
-	s, i, off, ok := a.lookup(addr)
+	for j := 0; j < n; j++ { // every byte of the access, the first bad one reported
+		if r := a.accessByte(addr, addr+arch.VirtAddr(j), n, write); r != "" {
+			return r
+		}
+	}
+	return ""
+}
+
+// accessByte checks byte b of an access of n bytes at addr.
+func (a *Allocator) accessByte(addr, b arch.VirtAddr, n int, write bool) string {
+	s, i, off, ok := a.lookup(b)
 	if !ok || i < 0 || i >= s.Objects || off < 0 {
 		return ""
 	}
 	c := s.Cache
-	if s.used[i] || off >= c.Size-c.RedLeftPad {
+	if s.used[i] || off >= c.Size-c.RedLeftPad || s.Addr(i) == a.Constructing {
 		return ""
 	}
 	kind := "Read"
@@ -198,7 +216,9 @@ func (a *Allocator) Leaks() []Leak {
 		}
 	}
 	for pfn, l := range a.large {
-		out = append(out, Leak{a.Layout.Virt(uint64(pfn.Addr())), l.size, "kmalloc-large", a.siteName(l.site)})
+		if a.largeLive(pfn, l) {
+			out = append(out, Leak{a.Layout.Virt(uint64(pfn.Addr())), l.size, largeTag, a.siteName(l.site)})
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Addr < out[j].Addr })
 	return out

@@ -175,12 +175,25 @@ func (a *Allocator) Lookup(addr arch.VirtAddr) (Object, bool) {
 	}
 	pfn := phys.PFN((uint64(addr) - uint64(a.Layout.PageOffset)) >> arch.PageShift)
 	if b, ok := a.Mem.BlockOf(pfn); ok && !b.Free {
-		if l, ok := a.large[b.PFN]; ok {
+		if l, ok := a.large[b.PFN]; ok && a.largeLive(b.PFN, l) {
 			return Object{Large: true, PFN: b.PFN, LargeOrder: l.order, Offset: int(uint64(addr) - uint64(a.Layout.Virt(uint64(b.PFN.Addr())))), Size: arch.PageSize << l.order}, true
 		}
 	}
 	return Object{}, false
 }
+
+// largeLive reports whether a recorded large kmalloc still holds its
+// pages: a caller may have given them back with __free_pages (they are a
+// plain compound page), and the page allocator may have handed them out
+// again since.
+func (a *Allocator) largeLive(pfn phys.PFN, l largeAlloc) bool {
+	info, err := a.Mem.Page(pfn)
+	return err == nil && !info.Free && info.Block.PFN == pfn && info.Block.Order == l.order &&
+		info.Owner == phys.OwnerSlab && info.Tag == largeTag
+}
+
+// largeTag is the tag of a large kmalloc's pages.
+const largeTag = "kmalloc-large"
 
 // ksize models mm/slub.c:slab_ksize() for a cache.
 func (c *Cache) ksize() int {
@@ -224,7 +237,7 @@ func (a *Allocator) kmallocLarge(size int, gfp phys.GFP, caller string) (arch.Vi
 	if order > phys.MaxOrder {
 		order = phys.MaxOrder + 1
 	}
-	pfn, ok, err := a.Mem.AllocPages(phys.Request{GFP: gfp | phys.GfpComp, Order: order, Owner: phys.OwnerSlab, Tag: "kmalloc-large", Caller: caller})
+	pfn, ok, err := a.Mem.AllocPages(phys.Request{GFP: gfp | phys.GfpComp, Order: order, Owner: phys.OwnerSlab, Tag: largeTag, Caller: caller})
 	if err != nil || !ok {
 		return 0, false, err
 	}
@@ -242,18 +255,37 @@ func (a *Allocator) Kfree(addr arch.VirtAddr, caller string) error {
 	if s, i, off, ok := a.lookup(addr); ok {
 		return s.Cache.free(s, i, off, addr, caller)
 	}
+	obj, err := a.largeAt(addr, caller)
+	if err != nil {
+		return err
+	}
+	if err := a.Mem.FreePages(obj.PFN, obj.LargeOrder); err != nil {
+		return err
+	}
+	delete(a.large, obj.PFN)
+	return nil
+}
+
+// largeAt returns the large kmalloc that starts at addr, or the BUG kfree
+// reports for an address that is none.
+func (a *Allocator) largeAt(addr arch.VirtAddr, caller string) (Object, error) {
 	obj, ok := a.Lookup(addr)
 	switch {
 	case ok && obj.Large && obj.Offset == 0:
-		if err := a.Mem.FreePages(obj.PFN, obj.LargeOrder); err != nil {
-			return err
-		}
-		delete(a.large, obj.PFN)
-		return nil
+		return obj, nil
 	case ok && obj.Large:
-		return bug.Errorf("%s: %#x is byte %d of a large kmalloc (%d pages at pfn %#x), not its start", caller, uint64(addr), obj.Offset, 1<<obj.LargeOrder, uint64(obj.PFN))
+		return obj, bug.Errorf("%s: %#x is byte %d of a large kmalloc (%d pages at pfn %#x), not its start", caller, uint64(addr), obj.Offset, 1<<obj.LargeOrder, uint64(obj.PFN))
 	}
-	return bug.Errorf("%s: %#x is not an address kmalloc returned (no slab object and no large kmalloc is there)", caller, uint64(addr))
+	return obj, bug.Errorf("%s: %#x is not an address kmalloc returned (no slab object and no large kmalloc is there)", caller, uint64(addr))
+}
+
+// kfreeCheck makes kfree's checks of a non-NULL pointer without freeing it.
+func (a *Allocator) kfreeCheck(addr arch.VirtAddr, caller string) error {
+	if s, i, off, ok := a.lookup(addr); ok {
+		return s.Cache.freeCheck(s, i, off, addr, caller)
+	}
+	_, err := a.largeAt(addr, caller)
+	return err
 }
 
 // Ksize models mm/slab_common.c:ksize(): 0 for NULL and ZERO_SIZE_PTR, the
@@ -294,7 +326,9 @@ func (a *Allocator) SizeRoundup(size int) int {
 // Krealloc models mm/slab_common.c:krealloc(): size 0 frees and returns
 // ZERO_SIZE_PTR; NULL reallocates like kmalloc; an object whose ksize is
 // big enough is returned as it is; otherwise a new object, the old one
-// freed. On failure NULL, and the old object stays.
+// freed, its ksize bytes copied to the new one. On failure NULL, and the
+// old object stays; a pointer kfree would refuse fails before anything is
+// allocated.
 func (a *Allocator) Krealloc(addr arch.VirtAddr, size int, gfp phys.GFP, caller string) (arch.VirtAddr, bool, error) {
 	if size == 0 {
 		if err := a.Kfree(addr, caller); err != nil {
@@ -315,11 +349,19 @@ func (a *Allocator) Krealloc(addr arch.VirtAddr, size int, gfp phys.GFP, caller 
 		}
 		return addr, true, nil
 	}
+	if err := a.kfreeCheck(addr, caller); err != nil {
+		return 0, false, err
+	}
 	n, ok, err := a.Kmalloc(size, gfp, caller)
 	if err != nil || !ok {
 		return 0, false, err
 	}
-	return n, true, a.Kfree(addr, caller)
+	a.Mem.WritePhys(a.phys(n), a.Mem.ReadPhys(a.phys(addr), have))
+	if err := a.Kfree(addr, caller); err != nil {
+		a.Kfree(n, caller) // give the new object back, not leak it
+		return 0, false, err
+	}
+	return n, true, nil
 }
 
 // KmallocArray models kmalloc_array(): n*size, or NULL when it overflows.

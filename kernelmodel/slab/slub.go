@@ -25,6 +25,11 @@ type Allocator struct {
 	// Debug turns slub_debug on for every cache: consistency checks,
 	// red zones, poisoning, owner tracking.
 	Debug bool
+	// Constructing is the free object a constructor is running on, which
+	// KASAN lets it access (setup_object() unpoisons the object around
+	// the ctor call); 0 for none.
+	Constructing arch.VirtAddr
+
 	// Site names the script position of the current operation, for the
 	// alloc and free sites that reports and leak lists name.
 	Site      string
@@ -308,11 +313,17 @@ func (c *Cache) alloc(gfp phys.GFP, caller string) (addr arch.VirtAddr, ok bool,
 	}
 	cs := &c.cpu[a.CPU()]
 	if cs.slab == nil || len(cs.slab.freelist) == 0 {
-		if cs.slab != nil {
-			cs.slab.where = ListFull // deactivate: a full slab is on no list
+		full := cs.slab
+		if full != nil {
+			full.where = ListFull // deactivate: a full slab is on no list
 			cs.slab = nil
 		}
 		s, err := c.refill(cs, gfp)
+		if err != nil && full != nil {
+			// A BUG or OOM from the page allocator changed nothing there
+			// (refill fails only in newSlab): nor may it here.
+			c.freeze(cs, full)
+		}
 		if err != nil || s == nil {
 			return 0, false, err
 		}
@@ -382,6 +393,9 @@ func (c *Cache) newSlab(gfp phys.GFP) (*Slab, error) {
 	if first.CanSleep() && c.Order > c.MinOrder {
 		first = (first | phys.GfpNoMemalloc) &^ phys.GfpReclaim
 	}
+	if c.classic != nil {
+		first = pages // 2.6's kmem_getpages(): one try, with the caller's flags
+	}
 	order := c.Order
 	pfn, ok, err := a.Mem.AllocPages(phys.Request{GFP: first, Order: order, Owner: phys.OwnerSlab, Tag: c.Name, Caller: "new_slab"})
 	if err != nil {
@@ -403,7 +417,7 @@ func (c *Cache) newSlab(gfp phys.GFP) (*Slab, error) {
 		}
 	}
 	if !ok {
-		if gfp&phys.GfpNoWarn == 0 {
+		if gfp&phys.GfpNoWarn == 0 && c.classic == nil { // 2.6's SLAB has no such report
 			n := c.Counts()
 			a.warn(fmt.Sprintf("SLUB: Unable to allocate memory on node -1, gfp=%s\n  cache: %s, object size: %d, buffer size: %d, default order: %d, min order: %d\n  node 0: slabs: %d, objs: %d, free: %d",
 				gfp.Mode(), c.Name, c.ObjectSize, c.Size, c.Order, c.MinOrder, n.Slabs, n.Objs, n.Objs-n.InUse))
@@ -541,13 +555,7 @@ func (c *Cache) Free(addr arch.VirtAddr, caller string) error {
 }
 
 func (c *Cache) free(s *Slab, i, off int, addr arch.VirtAddr, caller string) error {
-	if off != 0 || i < 0 || i >= s.Objects {
-		return bug.Errorf("%s: BUG %s (Not tainted): Invalid object pointer %#x (byte %d of object %d of the slab at pfn %#x)", caller, c.Name, uint64(addr), off, i, uint64(s.PFN))
-	}
-	if !s.used[i] {
-		return bug.Errorf("%s: BUG %s (Not tainted): Object already free: %#x (object %d of the slab at pfn %#x, freed at %s)", caller, c.Name, uint64(addr), i, uint64(s.PFN), c.a.siteName(s.freeAt[i]))
-	}
-	if err := c.checkRedZones(s, i, caller); err != nil {
+	if err := c.freeCheck(s, i, off, addr, caller); err != nil {
 		return err
 	}
 	s.freeAt[i] = c.a.site()
@@ -578,6 +586,19 @@ func (c *Cache) free(s *Slab, i, off int, addr arch.VirtAddr, caller string) err
 		return c.discard(s)
 	}
 	return nil
+}
+
+// freeCheck makes the checks of free() before anything changes: the
+// pointer is the start of an object, the object is allocated, and its red
+// zones are intact.
+func (c *Cache) freeCheck(s *Slab, i, off int, addr arch.VirtAddr, caller string) error {
+	if off != 0 || i < 0 || i >= s.Objects {
+		return bug.Errorf("%s: BUG %s (Not tainted): Invalid object pointer %#x (byte %d of object %d of the slab at pfn %#x)", caller, c.Name, uint64(addr), off, i, uint64(s.PFN))
+	}
+	if !s.used[i] {
+		return bug.Errorf("%s: BUG %s (Not tainted): Object already free: %#x (object %d of the slab at pfn %#x, freed at %s)", caller, c.Name, uint64(addr), i, uint64(s.PFN), c.a.siteName(s.freeAt[i]))
+	}
+	return c.checkRedZones(s, i, caller)
 }
 
 // Shrink models mm/slub.c:__kmem_cache_shrink(): every CPU's slabs are

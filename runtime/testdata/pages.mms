@@ -209,3 +209,7 @@ assert nr_free("Normal", 10) == (1T - 4G) / 4M
 assert get_order(1) == 0 and get_order(4096) == 0 and get_order(4097) == 1
 assert get_order(21K) == 3 and get_order(4M) == 10 and get_order(4M + 1) == 11
 get_order(0) ### `get_order: size 0 is not positive`
+---
+# get_order near the top of the 64-bit range: fls64((size - 1) >> PAGE_SHIFT).
+assert get_order(1 << 62) == 50 and get_order((1 << 62) + 1) == 51
+assert get_order(0x7fffffffffffffff) == 51

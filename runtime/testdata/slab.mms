@@ -293,3 +293,112 @@ assert [c.order, c.objs_per_slab] == [0, 3]
 machine x86 mem=64M slab=slab
 c = kmem_cache_create("small", 1184)
 assert [c.order, c.objs_per_slab] == [1, 6]
+---
+# write checks its size before the value: a bad size is an error, not a crash.
+p = kmalloc(8, GFP_KERNEL)
+write(p, 0, -1) ### `write: size -1 is not 1, 2, 4 or 8`
+---
+write(kmalloc(8, GFP_KERNEL), 5, 0) ### `write: size 0 is not 1, 2, 4 or 8`
+---
+# krealloc copies the old object's bytes into the new one.
+p = kmalloc(8, GFP_KERNEL)
+write(p, 0x41)
+write(p + 7, 0x42)
+n = krealloc(p, 100, GFP_KERNEL)
+assert n != p and read(n) == 0x41 and read(n + 7) == 0x42
+big = krealloc(n, 9000, GFP_KERNEL)
+assert read(big) == 0x41 and read(big + 7) == 0x42
+kfree(big)
+---
+# A krealloc whose old pointer cannot be freed fails before it allocates.
+p = kmalloc(20, GFP_KERNEL)
+expect bug "Invalid object pointer" { krealloc(p + 8, 100, GFP_KERNEL) }
+assert kmalloc_cache(100).num_slabs == 0
+free = nr_free_pages()
+big = kmalloc(9000, GFP_KERNEL)
+expect bug "not its start" { krealloc(big + 8, 20000, GFP_KERNEL) }
+assert nr_free_pages() == free - 4
+---
+machine x86_64 mem=256M debug=on
+p = kmalloc(32, GFP_KERNEL)
+write p + 32, 0x99
+expect bug "Right Redzone overwritten" { krealloc(p, 100, GFP_KERNEL) }
+assert kmalloc_cache(100).num_slabs == 0
+---
+# Sizes beyond all memory fail as the kernel fails them: NULL, with the page
+# allocator's warning unless __GFP_NOWARN; a bad cache size is NULL too.
+machine x86_64 mem=256M
+assert kmalloc(2T, GFP_KERNEL | __GFP_NOWARN) == NULL
+expect warn "above MAX_PAGE_ORDER" { assert kzalloc(1 << 50, GFP_KERNEL) == NULL }
+p = kmalloc(8, GFP_KERNEL)
+write(p, 7)
+assert krealloc(p, 2T, GFP_KERNEL | __GFP_NOWARN) == NULL and read(p) == 7 and ksize(p) == 8
+assert kmem_cache_create("huge", 2T) == NULL
+assert "kmem_cache_create(huge) failed with error -22: size 2199023255552 is outside 8..4194304" in warnings()
+expect warn "above MAX_PAGE_ORDER" { assert kmalloc_array(2T, 1, GFP_KERNEL) == NULL }
+assert kcalloc(2T, 0, GFP_KERNEL) == ZERO_SIZE_PTR
+---
+# A constructor initialises free objects: its writes are no use after free.
+fn init(p) { write(p, 7) }
+c = kmem_cache_create("ctor_plain", 32, 0, 0, init)
+p = kmem_cache_alloc(c, GFP_KERNEL)
+q = kmem_cache_alloc(c, GFP_KERNEL)
+assert read(p) == 7 and read(q) == 7
+assert warnings() == ""
+kmem_cache_free(c, q)
+expect warn "slab-use-after-free" { read(q) }
+---
+# Under slub_debug a cache with a constructor is not poisoned (no
+# __OBJECT_POISON), so allocations keep what the constructor wrote.
+machine x86_64 mem=256M debug=on
+fn init(p) { write(p, 7) }
+c = kmem_cache_create("ctor_debug", 32, 0, 0, init)
+p = kmem_cache_alloc(c, GFP_KERNEL)
+q = kmem_cache_alloc(c, GFP_KERNEL)
+assert read(p) == 7 and read(q) == 7 and read(q + 32) == 0xcc
+assert warnings() == ""
+---
+# The allocation's own warnings are reported at the allocation, not at a
+# statement of the constructor that runs after it.
+machine x86 mem=1G
+fn init(p) { write(p, 1) }
+c = kmem_cache_create("ctor_warn", 2000, 0, 0, init)
+p = kmem_cache_alloc(c, GFP_HIGHUSER)
+w = warnings()
+assert "slab.mms:366:5: warning: Unexpected gfp" in w, w
+---
+# A constructor that fails fails the allocation, which gives its object back.
+fn bad(p) { fail("no constructor today") }
+c = kmem_cache_create("ctor_fails", 64, 0, 0, bad)
+expect error "no constructor today" { kmem_cache_alloc(c, GFP_KERNEL) }
+kmem_cache_destroy(c)
+assert not ("still has objects" in warnings())
+---
+# A slab's pages belong to the slab layer: freeing them with __free_pages is
+# the kernel's "Bad page state", and nothing changes.
+p = kmalloc(8, GFP_KERNEL)
+expect bug "Bad page state" { __free_pages(virt_to_page(p), 0) }
+expect bug "Bad page state" { free_page(p) }
+check
+assert virt_to_page(p).flags == ["slab"]
+kfree(p)
+---
+# kmem -S of one of two caches with the same name shows that cache's line.
+a = kmem_cache_create("dup", 64)
+b = kmem_cache_create("dup", 64)
+p = kmem_cache_alloc(a, GFP_KERNEL)
+show kmem -S a
+o = output()
+assert "       64          1        64      1     4k  dup\n" in o, o
+---
+# An access is checked over all its bytes: one that runs into a freed
+# object is a use after free.
+p = kmalloc(32, GFP_KERNEL)
+q = kmalloc(32, GFP_KERNEL)
+assert q == p + 32
+kfree(q)
+expect warn "slab-use-after-free: Read of size 4 at addr c100001e" { read(p + 30, 4) }
+expect warn "slab-use-after-free: Write of size 8" { write(p + 28, 0, 8) }
+warnings()
+read(p + 28, 4)
+assert warnings() == ""
