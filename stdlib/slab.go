@@ -170,7 +170,12 @@ func builtinCacheCreate(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *
 		default:
 			return nil, fmt.Errorf("%s: ctor must be a function, not %s", c.Name, ctor.Type())
 		}
-		fn = func(arch.VirtAddr) {} // marks the layout; stdlib runs the script's ctor
+		// The model calls this for each object of a new slab; the
+		// script's constructor runs once the operation is done (withCtors).
+		fn = func(addr arch.VirtAddr) {
+			p := pendingCtors(th)
+			*p = append(*p, pendingCtor{ctor, addr})
+		}
 	}
 	al, err := intArg(c, "align", align)
 	if err != nil {
@@ -185,19 +190,22 @@ func builtinCacheCreate(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *
 	if err != nil {
 		return nil, err
 	}
-	if fn != nil {
-		ctors(th)[k] = ctor
-	}
 	return Cache{m, k}, nil
 }
 
-// ctors maps caches to their script constructors, per thread.
-func ctors(th *runtime.Thread) map[*slab.Cache]runtime.Value {
-	if v, ok := th.Local("slab.ctors").(map[*slab.Cache]runtime.Value); ok {
+// pendingCtor is a script constructor still to run on a new object.
+type pendingCtor struct {
+	fn   runtime.Value
+	addr arch.VirtAddr
+}
+
+// pendingCtors is the thread's list of constructors to run.
+func pendingCtors(th *runtime.Thread) *[]pendingCtor {
+	if v, ok := th.Local("slab.pending").(*[]pendingCtor); ok {
 		return v
 	}
-	v := map[*slab.Cache]runtime.Value{}
-	th.SetLocal("slab.ctors", v)
+	v := new([]pendingCtor)
+	th.SetLocal("slab.pending", v)
 	return v
 }
 
@@ -210,44 +218,25 @@ func ctors(th *runtime.Thread) map[*slab.Cache]runtime.Value {
 // fails, undo gives back what the operation took, and the error is the
 // operation's.
 func withCtors(th *runtime.Thread, m *kernelmodel.Machine, c *runtime.Call, op func() error, undo func()) error {
-	before := map[*slab.Slab]bool{}
-	fns := ctors(th)
-	var watched []*slab.Cache
-	for k := range fns {
-		if !k.Destroyed() {
-			watched = append(watched, k)
-		}
-	}
-	for _, k := range watched {
-		for _, s := range k.Slabs() {
-			before[s] = true
-		}
-	}
-	if err := op(); err != nil {
+	p := pendingCtors(th)
+	*p = (*p)[:0]
+	err := op()
+	todo := append([]pendingCtor(nil), *p...)
+	*p = (*p)[:0]
+	if err != nil {
 		return err
 	}
 	for _, w := range m.TakeWarnings() {
 		th.Warn(c.Pos, w)
 	}
 	site, constructing := m.Slab.Site, m.Slab.Constructing
-	for _, k := range m.Slab.Caches() {
-		fn, ok := fns[k]
-		if !ok {
-			continue
-		}
-		for _, s := range k.Slabs() {
-			if before[s] {
-				continue
-			}
-			for i := 0; i < s.Objects; i++ {
-				m.Slab.Constructing = s.Addr(i)
-				_, err := th.Call(fn, []runtime.Value{objPtr(m, s.Addr(i))}, c.Pos)
-				m.Slab.Site, m.Slab.Constructing = site, constructing
-				if err != nil {
-					undo()
-					return err
-				}
-			}
+	for _, pc := range todo {
+		m.Slab.Constructing = pc.addr
+		_, err := th.Call(pc.fn, []runtime.Value{objPtr(m, pc.addr)}, c.Pos)
+		m.Slab.Site, m.Slab.Constructing = site, constructing
+		if err != nil {
+			undo()
+			return err
 		}
 	}
 	return nil
