@@ -32,7 +32,7 @@ func Boot(cfg Config) (*Machine, error) {
 		return nil, err
 	}
 	kernel := cfg.Kernel
-	l, err := arch.New(arch.Params{Arch: string(cfg.Arch), Paging: cfg.Paging, Split: cfg.Split, Highmem: cfg.Highmem, Mem: cfg.Mem, Kernel: kernel})
+	l, err := arch.New(arch.Params{Arch: string(cfg.Arch), Paging: cfg.Paging, Split: cfg.Split, Highmem: cfg.Highmem, Mem: cfg.Mem, Kernel: kernel, CPUs: cfg.CPUs})
 	if err != nil {
 		return nil, err
 	}

@@ -68,6 +68,7 @@ type Params struct {
 	Highmem bool   // x86: CONFIG_HIGHMEM
 	Mem     uint64 // bytes of RAM
 	Kernel  uint64 // kernel image size in bytes; 0 for the default
+	CPUs    int    // CPUs: x86's fixmap holds 16 kmap_local slots for each
 }
 
 // DefaultKernelSize is the kernel image's size (text, data and bss) when
@@ -109,7 +110,38 @@ type Layout struct {
 	StructPageSize uint64
 	// LowmemLimit is the most RAM the direct map can hold, in bytes.
 	LowmemLimit uint64
+	// TaskSize is the top of user space (TASK_SIZE): PAGE_OFFSET on
+	// x86, the end of the lower canonical half on x86_64.
+	TaskSize VirtAddr
+	// FixaddrStart and FixaddrTop bound the fixmap, [start, top);
+	// fixmap index i maps FixaddrTop - i*PAGE_SIZE.
+	FixaddrStart, FixaddrTop VirtAddr
+	// FixKmapBegin is the fixmap index of the first kmap_local slot
+	// (x86 with highmem); there are KmapMaxIdx slots per CPU.
+	FixKmapBegin int
+	// PkmapBase is where kmap()'s area starts and LastPkmap its number
+	// of slots (x86 with highmem only; 0 otherwise).
+	PkmapBase VirtAddr
+	LastPkmap int
+	// KernelText, ModulesStart and ModulesEnd are x86_64's kernel text
+	// mapping (__START_KERNEL_map, mapping physical 0) and module area;
+	// VmemmapEnd ends the struct page array's area. Zero on x86.
+	KernelText, ModulesStart, ModulesEnd, VmemmapEnd VirtAddr
 }
+
+// KmapMaxIdx is KM_MAX_IDX: kmap_local_page() and kmap_atomic() mappings
+// a CPU may hold at once (include/asm-generic/kmap_size.h).
+const KmapMaxIdx = 16
+
+// fixmap layout of the model on x86: index 0 is the hole below
+// FIXADDR_TOP, indexes 1 to 15 stand for the fixed mappings (APIC, the
+// vDSO, early consoles) the model does not use, then 16 kmap_local slots
+// per CPU. The area is at least the 720 kB of the 2.6 boot logs.
+const (
+	x86FixaddrTop   = 0xFFFFF000
+	x86FixKmapBegin = 16
+	x86FixmapPages  = 180
+)
 
 // New builds the layout for a configuration. The parameters must already
 // be valid (kernelmodel.Config.Validate).
@@ -145,10 +177,16 @@ func New(p Params) (*Layout, error) {
 		l.MaxPFN = mem >> PageShift
 		l.MaxLowPFN = min(mem, l.LowmemLimit) >> PageShift
 		l.HighMemory = l.PageOffset + VirtAddr(l.MaxLowPFN<<PageShift)
+		l.TaskSize = l.PageOffset
+		l.x86Fixmap(p)
 		// VMALLOC_START leaves an 8 MiB gap after lowmem; VMALLOC_END
-		// stops two pages below the pkmap area at 0xFF800000.
+		// stops two pages below the pkmap area (below the fixmap
+		// without highmem).
 		l.VmallocStart = l.HighMemory + 8*mib
-		l.VmallocEnd = 0xFF7FE000
+		l.VmallocEnd = l.FixaddrStart - 2*PageSize
+		if l.LastPkmap > 0 {
+			l.VmallocEnd = l.PkmapBase - 2*PageSize
+		}
 		l.MemMap = 0xC4000000
 		l.StructPageSize = 32
 	case "x86_64":
@@ -163,12 +201,52 @@ func New(p Params) (*Layout, error) {
 		l.HighMemory = l.PageOffset + VirtAddr(mem)
 		l.MemMap = 0xffffea0000000000
 		l.StructPageSize = 64
+		// Documentation/arch/x86/x86_64/mm.rst: the vmemmap area is 1 TiB
+		// (4-level) or 0.5 PiB (5-level); the fixmap ends below the
+		// vsyscall page's 2 MiB.
+		l.TaskSize, l.VmemmapEnd = 0x00007ffffffff000, 0xffffeaffffffffff
+		if p.Paging == "5level" {
+			l.TaskSize, l.MemMap, l.VmemmapEnd = 0x00fffffffffff000, 0xffd4000000000000, 0xffd5ffffffffffff
+		}
+		l.KernelText, l.ModulesStart, l.ModulesEnd = 0xffffffff80000000, 0xffffffffa0000000, 0xffffffffff000000
+		l.FixaddrTop = 0xffffffffff7ff000
+		l.FixaddrStart = l.FixaddrTop - 16*PageSize
 	default:
 		return nil, fmt.Errorf("unknown architecture %q", p.Arch)
 	}
 	l.E820 = []E820Entry{{0, 1 * mib, E820Reserved}, {1 * mib, mem, E820Usable}}
 	return l, nil
 }
+
+// x86Fixmap places the fixmap below FIXADDR_TOP and, with highmem, the
+// pkmap area below it: PKMAP_BASE = (FIXADDR_START - PAGE_SIZE *
+// (LAST_PKMAP + 1)) & PMD_MASK, with 1024 slots (512 under PAE, whose PMD
+// covers 2 MiB), as 2.6's arch/x86/include/asm/pgtable_32_types.h.
+func (l *Layout) x86Fixmap(p Params) {
+	pages := max(x86FixmapPages, x86FixKmapBegin+KmapMaxIdx*max(p.CPUs, 1))
+	l.FixaddrTop = x86FixaddrTop
+	l.FixaddrStart = l.FixaddrTop - VirtAddr(pages)*PageSize
+	if !p.Highmem {
+		return
+	}
+	l.FixKmapBegin = x86FixKmapBegin
+	l.LastPkmap = 1024
+	pmd := VirtAddr(4 * mib)
+	if p.Paging == "pae" {
+		l.LastPkmap, pmd = 512, 2*mib
+	}
+	l.PkmapBase = (l.FixaddrStart - PageSize*VirtAddr(l.LastPkmap+1)) &^ (pmd - 1)
+}
+
+// FixToVirt is __fix_to_virt(): the address of a fixmap index.
+func (l *Layout) FixToVirt(idx int) VirtAddr { return l.FixaddrTop - VirtAddr(idx)*PageSize }
+
+// PkmapAddr is PKMAP_ADDR(nr): the address of a pkmap slot.
+func (l *Layout) PkmapAddr(nr int) VirtAddr { return l.PkmapBase + VirtAddr(nr)*PageSize }
+
+// IsVmalloc reports whether an address lies in the vmalloc area
+// (is_vmalloc_addr()).
+func (l *Layout) IsVmalloc(v VirtAddr) bool { return v >= l.VmallocStart && v < l.VmallocEnd }
 
 // ZoneLimit is the pfn where a zone of this kind ends at the most, as
 // arch/x86/mm/init.c:zone_sizes_init() sets max_zone_pfns: DMA below

@@ -87,7 +87,7 @@ func TestNewLayouts(t *testing.T) {
 			KernelStart: 1 * mib, KernelEnd: 3 * mib,
 			MaxPFN: 229376, MaxLowPFN: 229376, Zones: x86NoHighZones,
 			PageOffset: 0xC0000000, HighMemory: 0xF8000000,
-			VmallocStart: 0xF8800000, VmallocEnd: x86VmallocEnd,
+			VmallocStart: 0xF8800000, VmallocEnd: 0xFFF49000,
 			MemMap: x86MemMap, StructPageSize: 32, LowmemLimit: 896 * mib,
 		}},
 		{"x86 mem=512M highmem=off", noHighSmall, arch.Layout{
@@ -95,7 +95,7 @@ func TestNewLayouts(t *testing.T) {
 			KernelStart: 1 * mib, KernelEnd: 3 * mib,
 			MaxPFN: 131072, MaxLowPFN: 131072, Zones: x86NoHighZones,
 			PageOffset: 0xC0000000, HighMemory: 0xE0000000,
-			VmallocStart: 0xE0800000, VmallocEnd: x86VmallocEnd,
+			VmallocStart: 0xE0800000, VmallocEnd: 0xFFF49000,
 			MemMap: x86MemMap, StructPageSize: 32, LowmemLimit: 896 * mib,
 		}},
 		{"x86 mem=4G split=2G", split2G, arch.Layout{
@@ -127,7 +127,7 @@ func TestNewLayouts(t *testing.T) {
 			KernelStart: 1 * mib, KernelEnd: 3 * mib,
 			MaxPFN: 2097152, MaxLowPFN: 229376, Zones: x86Zones,
 			PageOffset: 0xC0000000, HighMemory: 0xF8000000,
-			VmallocStart: 0xF8800000, VmallocEnd: x86VmallocEnd,
+			VmallocStart: 0xF8800000, VmallocEnd: 0xFFBFE000,
 			MemMap: x86MemMap, StructPageSize: 32, LowmemLimit: 896 * mib,
 		}},
 		{"x86 mem=1G kernel=20M", bigKernel, arch.Layout{
@@ -177,10 +177,55 @@ func TestNewLayouts(t *testing.T) {
 			if err != nil {
 				t.Fatalf("New: %v", err)
 			}
+			addVirtual(&tt.want, tt.p)
 			if diff := cmp.Diff(&tt.want, l); diff != "" {
 				t.Errorf("layout mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// addVirtual fills in the kernel's virtual areas above the direct map, by
+// hand: on x86 with 2 CPUs or fewer the fixmap is 720 kB below
+// 0xFFFFF000 (0xFFF4B000), and pkmap's 1024 slots start at
+// (0xFFF4B000 - 1025 pages) & ~(4M-1) = 0xFF800000, or with PAE's 512
+// slots and 2 MiB PMDs at (0xFFF4B000 - 513 pages) & ~(2M-1) = 0xFFC00000.
+func addVirtual(l *arch.Layout, p arch.Params) {
+	switch l.Arch {
+	case "x86":
+		l.TaskSize, l.FixaddrTop, l.FixaddrStart = l.PageOffset, 0xFFFFF000, 0xFFF4B000
+		if p.Highmem {
+			l.FixKmapBegin, l.PkmapBase, l.LastPkmap = 16, 0xFF800000, 1024
+			if p.Paging == "pae" {
+				l.PkmapBase, l.LastPkmap = 0xFFC00000, 512
+			}
+		}
+	case "x86_64":
+		l.TaskSize, l.VmemmapEnd = 0x00007ffffffff000, 0xffffeaffffffffff
+		if p.Paging == "5level" {
+			l.TaskSize, l.MemMap, l.VmemmapEnd = 0x00fffffffffff000, 0xffd4000000000000, 0xffd5ffffffffffff
+		}
+		l.KernelText, l.ModulesStart, l.ModulesEnd = 0xffffffff80000000, 0xffffffffa0000000, 0xffffffffff000000
+		l.FixaddrTop, l.FixaddrStart = 0xffffffffff7ff000, 0xffffffffff7ef000
+	}
+}
+
+// TestFixmapGrowsWithCPUs checks that the fixmap holds 16 kmap_local slots
+// per CPU: 64 CPUs need 16 + 1024 pages, so FIXADDR_START = 0xFFFFF000 -
+// 1040 pages = 0xFFBEF000, PKMAP_BASE = (0xFFBEF000 - 1025 pages) &
+// ~(4M-1) = 0xFF400000 and VMALLOC_END two pages below it.
+func TestFixmapGrowsWithCPUs(t *testing.T) {
+	p := x86(1 * gib)
+	p.CPUs = 64
+	l, err := arch.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.FixaddrStart != 0xFFBEF000 || l.PkmapBase != 0xFF400000 || l.VmallocEnd != 0xFF3FE000 {
+		t.Errorf("64 CPUs: fixmap start %#x, pkmap %#x, vmalloc end %#x; want 0xffbef000, 0xff400000, 0xff3fe000", l.FixaddrStart, l.PkmapBase, l.VmallocEnd)
+	}
+	if got := l.FixToVirt(l.FixKmapBegin + 16*64 - 1); got != 0xFFBF0000 {
+		t.Errorf("the last kmap slot is at %#x, want 0xffbf0000 (index 1039)", got)
 	}
 }
 
