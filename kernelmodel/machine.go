@@ -5,8 +5,10 @@ import (
 
 	"mmsim/kernelmodel/arch"
 	"mmsim/kernelmodel/bug"
+	"mmsim/kernelmodel/pgtable"
 	"mmsim/kernelmodel/phys"
 	"mmsim/kernelmodel/slab"
+	"mmsim/kernelmodel/tlb"
 )
 
 // Machine is one simulated computer. It owns every subsystem; the
@@ -20,6 +22,10 @@ type Machine struct {
 	Phys *phys.Mem
 	// Slab is the slab layer: kmem_cache, kmalloc.
 	Slab *slab.Allocator
+	// PT is the page tables: init_mm's and every process's.
+	PT *pgtable.Tables
+	// MMU is address translation: each CPU's TLB and loaded tables.
+	MMU *tlb.MMU
 
 	ctx      []Context
 	warnings []string
@@ -52,6 +58,10 @@ func Boot(cfg Config) (*Machine, error) {
 	}
 	m.Slab.CPU = m.CPU
 	m.Slab.Warn = m.Warn
+	if m.PT, err = pgtable.New(m.Phys, l); err != nil {
+		return nil, err
+	}
+	m.MMU = tlb.NewMMU(m.PT, cfg.CPUs, cfg.TLB)
 	return m, nil
 }
 
@@ -165,5 +175,11 @@ func (m *Machine) Check() error {
 	if err := m.Phys.Check(); err != nil {
 		return err
 	}
-	return m.Slab.Check()
+	if err := m.Slab.Check(); err != nil {
+		return err
+	}
+	if err := m.PT.Check(); err != nil {
+		return err
+	}
+	return m.MMU.Check()
 }

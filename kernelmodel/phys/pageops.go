@@ -1,6 +1,10 @@
 package phys
 
-import "fmt"
+import (
+	"fmt"
+
+	"mmsim/kernelmodel/bug"
+)
 
 // MightSleep models might_alloc(): an allocation whose mask may sleep,
 // made in atomic context, is the kernel BUG "sleeping function called
@@ -26,3 +30,27 @@ func (m *Mem) SetPageFlags(pfn PFN, set, clear PageFlags, owner Owner, tag strin
 	m.gen++
 	return nil
 }
+
+// AddMapcount changes the number of user page-table entries that map a
+// frame (page_add_anon_rmap(), page_remove_rmap() and the like count
+// _mapcount). A mapcount never goes negative; a frame that is free cannot
+// be mapped.
+func (m *Mem) AddMapcount(pfn PFN, delta int) error {
+	if pfn >= m.maxPFN {
+		return fmt.Errorf("pfn %#x is not valid", uint64(pfn))
+	}
+	if b, ok := m.BlockOf(pfn); !ok || b.Free {
+		return bug.Errorf("BUG: Bad page map: pfn %#x is not allocated", uint64(pfn))
+	}
+	p := m.page(pfn)
+	if int(p.mapcount)+delta < 0 {
+		return bug.Errorf("BUG: Bad page map: pfn %#x mapcount %d would go below 0", uint64(pfn), p.mapcount)
+	}
+	p.mapcount += int32(delta)
+	m.gen++
+	return nil
+}
+
+// Gen counts the changes to physical memory's state: a subsystem whose
+// invariants depend on it re-checks when it moved.
+func (m *Mem) Gen() uint64 { return m.gen }
