@@ -5,10 +5,12 @@ import (
 
 	"mmsim/kernelmodel/arch"
 	"mmsim/kernelmodel/bug"
+	"mmsim/kernelmodel/highmem"
 	"mmsim/kernelmodel/pgtable"
 	"mmsim/kernelmodel/phys"
 	"mmsim/kernelmodel/slab"
 	"mmsim/kernelmodel/tlb"
+	"mmsim/kernelmodel/vmalloc"
 )
 
 // Machine is one simulated computer. It owns every subsystem; the
@@ -26,6 +28,9 @@ type Machine struct {
 	PT *pgtable.Tables
 	// MMU is address translation: each CPU's TLB and loaded tables.
 	MMU *tlb.MMU
+	// Vmalloc is the vmalloc area; Highmem the kmap and kmap_local state.
+	Vmalloc *vmalloc.Allocator
+	Highmem *highmem.Highmem
 
 	ctx      []Context
 	warnings []string
@@ -62,6 +67,12 @@ func Boot(cfg Config) (*Machine, error) {
 		return nil, err
 	}
 	m.MMU = tlb.NewMMU(m.PT, cfg.CPUs, cfg.TLB)
+	m.Vmalloc = vmalloc.New(l, m.Phys, m.Slab, m.PT, m.MMU)
+	m.Vmalloc.CPU, m.Vmalloc.Warn, m.Vmalloc.Comm = m.CPU, m.Warn, m.Comm
+	m.Vmalloc.InInterrupt = m.InInterrupt
+	m.MMU.Stale = m.Vmalloc.Stale
+	m.Highmem = highmem.New(l, m.Phys, m.PT, m.MMU)
+	m.Highmem.CPU, m.Highmem.Warn = m.CPU, m.Warn
 	return m, nil
 }
 
@@ -91,6 +102,9 @@ const (
 	CtxAtomic  ContextKind = "atomic"  // spinlock held, preemption off
 	CtxCPU     ContextKind = "cpu"     // running on a chosen CPU
 	CtxTask    ContextKind = "as"      // the user context of a process
+	// CtxKmapAtomic is no context of the stack: kmap_atomic() mappings
+	// are held, with preemption and page faults disabled.
+	CtxKmapAtomic ContextKind = "kmap_atomic"
 )
 
 // Context is one entry of the execution-context stack.
@@ -113,6 +127,9 @@ func (m *Machine) EnterContext(c Context) error {
 		if m.InAtomic() {
 			return &BugError{Msg: fmt.Sprintf("scheduling while atomic: cannot migrate to CPU %d inside %s context", c.CPU, m.atomicKind())}
 		}
+		if m.Highmem != nil && len(m.Highmem.Stack()) > 0 && c.CPU != m.CPU() {
+			return fmt.Errorf("cpu %d: kmap_local_page() mappings are held, and they disable migration (migrate_disable()) until kunmap_local()", c.CPU)
+		}
 	case CtxTask:
 		if m.InAtomic() {
 			return &BugError{Msg: fmt.Sprintf("scheduling while atomic: cannot switch to pid %d inside %s context", c.PID, m.atomicKind())}
@@ -125,11 +142,27 @@ func (m *Machine) EnterContext(c Context) error {
 	return nil
 }
 
-// LeaveContext pops the innermost execution context.
+// LeaveContext pops the innermost execution context. Back in process
+// context, the work deferred from interrupts runs (the vfree()s queued by
+// vfree_atomic(), freed by a workqueue).
 func (m *Machine) LeaveContext() {
 	if len(m.ctx) > 0 {
 		m.ctx = m.ctx[:len(m.ctx)-1]
 	}
+	if !m.InAtomic() && m.Vmalloc != nil {
+		m.Vmalloc.RunDeferred()
+	}
+}
+
+// InInterrupt reports in_interrupt(): a hard or soft interrupt handler
+// runs.
+func (m *Machine) InInterrupt() bool {
+	for _, c := range m.ctx {
+		if c.Kind == CtxIRQ || c.Kind == CtxSoftIRQ {
+			return true
+		}
+	}
+	return false
 }
 
 // Contexts returns the execution-context stack, outermost first.
@@ -145,6 +178,9 @@ func (m *Machine) atomicKind() ContextKind {
 		case CtxIRQ, CtxSoftIRQ, CtxAtomic:
 			return m.ctx[i].Kind
 		}
+	}
+	if m.Highmem != nil && m.Highmem.Atomic() {
+		return CtxKmapAtomic
 	}
 	return ""
 }
@@ -181,5 +217,11 @@ func (m *Machine) Check() error {
 	if err := m.PT.Check(); err != nil {
 		return err
 	}
-	return m.MMU.Check()
+	if err := m.MMU.Check(); err != nil {
+		return err
+	}
+	if err := m.Vmalloc.Check(); err != nil {
+		return err
+	}
+	return m.Highmem.Check()
 }

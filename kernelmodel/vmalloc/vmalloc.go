@@ -1,0 +1,501 @@
+// Package vmalloc models the kernel's vmalloc area (mm/vmalloc.c):
+// virtually contiguous kernel memory made of single pages from anywhere in
+// physical memory, mapped through init_mm's page tables, each area
+// followed by a guard page, freed lazily as far as the TLB is concerned.
+package vmalloc
+
+import (
+	"fmt"
+	"math/bits"
+	"sort"
+
+	"mmsim/kernelmodel/arch"
+	"mmsim/kernelmodel/bug"
+	"mmsim/kernelmodel/pgtable"
+	"mmsim/kernelmodel/phys"
+	"mmsim/kernelmodel/slab"
+	"mmsim/kernelmodel/tlb"
+)
+
+// Flags are a vm_struct's VM_* flags the model uses.
+type Flags uint32
+
+const (
+	VMAlloc   Flags = 1 << 1 // VM_ALLOC: pages allocated by vmalloc
+	VMUserMap Flags = 1 << 3 // VM_USERMAP: may be mapped to user space (vmalloc_user)
+	VMNoGuard Flags = 1 << 6 // VM_NO_GUARD: no guard page
+)
+
+// State is where an area is in its life.
+type State int
+
+const (
+	Busy     State = iota // mapped and in use
+	Deferred              // vfree()d in interrupt context, waiting for the workqueue
+	Lazy                  // unmapped; its addresses wait for the lazy TLB purge
+)
+
+// Area is a vmap area with its vm_struct: [Addr, Addr+Size) including the
+// guard page.
+type Area struct {
+	Addr   arch.VirtAddr
+	Size   uint64
+	Pages  []phys.PFN
+	Flags  Flags
+	Caller string
+	State  State
+	// Array is the address of the page-pointer array: kmalloc()ed, or
+	// vmalloc()ed (ArrayArea) when larger than a page.
+	Array     arch.VirtAddr
+	ArrayArea *Area
+}
+
+// End is the first address after the area's guard page.
+func (a *Area) End() arch.VirtAddr { return a.Addr + arch.VirtAddr(a.Size) }
+
+// DataSize is the usable size, without the guard page
+// (get_vm_area_size()).
+func (a *Area) DataSize() uint64 {
+	if a.Flags&VMNoGuard != 0 {
+		return a.Size
+	}
+	return a.Size - arch.PageSize
+}
+
+// Contains reports whether va lies in the area's pages (not the guard).
+func (a *Area) Contains(va arch.VirtAddr) bool {
+	return va >= a.Addr && uint64(va-a.Addr) < a.DataSize()
+}
+
+// Stats count what the allocator did.
+type Stats struct {
+	Allocs, Frees, Failures uint64
+	// Purges counts lazy TLB purges; DeferredFrees the vfree()s made
+	// from interrupt context.
+	Purges, DeferredFrees uint64
+}
+
+// Allocator is the vmalloc area of one machine.
+type Allocator struct {
+	Layout *arch.Layout
+	Mem    *phys.Mem
+	Slab   *slab.Allocator
+	PT     *pgtable.Tables
+	MMU    *tlb.MMU
+	// CPU is the CPU the caller runs on; InInterrupt reports
+	// in_interrupt() (hard or soft irq); Warn records a kernel warning;
+	// Comm names the current task.
+	CPU         func() int
+	InInterrupt func() bool
+	Warn        func(string)
+	Comm        func() string
+	Stats       Stats
+	// areas holds every area whose addresses are taken (busy, deferred
+	// and lazy), sorted by address.
+	areas     []*Area
+	lazyPages uint64
+	deferred  []*Area
+	gen       uint64
+	checked   uint64
+	ptGen     uint64
+}
+
+// New returns an empty vmalloc area.
+func New(l *arch.Layout, mem *phys.Mem, s *slab.Allocator, pt *pgtable.Tables, mmu *tlb.MMU) *Allocator {
+	return &Allocator{Layout: l, Mem: mem, Slab: s, PT: pt, MMU: mmu,
+		CPU: func() int { return 0 }, InInterrupt: func() bool { return false }, Warn: func(string) {}, Comm: func() string { return "mmsim" }}
+}
+
+// LazyMaxPages is lazy_max_pages(): fls(online CPUs) * 32 MiB of pages
+// may wait for a TLB flush before the purge.
+func (a *Allocator) LazyMaxPages() uint64 {
+	return uint64(bits.Len(uint(len(a.MMU.TLBs)))) * (32 << 20 / arch.PageSize)
+}
+
+// LazyPages is the number of lazily freed pages waiting for the purge.
+func (a *Allocator) LazyPages() uint64 { return a.lazyPages }
+
+// Areas lists the areas whose addresses are taken, lowest first.
+func (a *Allocator) Areas() []*Area { return append([]*Area(nil), a.areas...) }
+
+// Find returns the live area whose pages or guard page hold va.
+func (a *Allocator) Find(va arch.VirtAddr) (*Area, bool) {
+	i := sort.Search(len(a.areas), func(i int) bool { return a.areas[i].End() > va })
+	if i < len(a.areas) && a.areas[i].Addr <= va && a.areas[i].State != Lazy {
+		return a.areas[i], true
+	}
+	return nil, false
+}
+
+// Stale reports whether a TLB entry for va may outlive its PTE: va lies
+// in a lazily freed area whose flush is still pending.
+func (a *Allocator) Stale(va arch.VirtAddr) bool {
+	i := sort.Search(len(a.areas), func(i int) bool { return a.areas[i].End() > va })
+	return i < len(a.areas) && a.areas[i].Addr <= va && a.areas[i].State == Lazy
+}
+
+// Request is one vmalloc call.
+type Request struct {
+	Size   uint64
+	GFP    phys.GFP
+	Flags  Flags
+	Caller string // where it came from, for vmallocinfo
+	Func   string // the kernel function called ("vmalloc", "vzalloc", ...)
+}
+
+// Alloc models mm/vmalloc.c:__vmalloc_node_range(): reserve the lowest
+// free range of the vmalloc area that fits the rounded size plus a guard
+// page (purging lazily freed areas and retrying once when none fits),
+// allocate the page array (kmalloc, or vmalloc above a page), allocate
+// each page with order 0 (from HighMem too, unless GFP_DMA or GFP_DMA32),
+// and map them in init_mm. ok is false for the kernel's NULL, after its
+// warning; on failure everything allocated is given back.
+func (a *Allocator) Alloc(r Request) (arch.VirtAddr, bool, error) {
+	if a.InInterrupt() {
+		return 0, false, bug.Errorf("kernel BUG at mm/vmalloc.c: %s() called in interrupt context (BUG_ON(in_interrupt()) in __get_vm_area_node)", r.Func)
+	}
+	if err := a.Mem.MightSleep(r.GFP, r.Func); err != nil {
+		return 0, false, err
+	}
+	if r.Size == 0 {
+		a.Warn(fmt.Sprintf("%s(0): WARN_ON_ONCE(!size) in __vmalloc_node_range, returning NULL", r.Func))
+		return 0, false, nil
+	}
+	if r.Size>>arch.PageShift > a.Mem.TotalRAM() {
+		a.failed(r, "exceeds total pages")
+		return 0, false, nil
+	}
+	size := (r.Size + arch.PageSize - 1) &^ (arch.PageSize - 1)
+	area, ok := a.reserve(size+arch.PageSize, r)
+	if !ok {
+		a.Warn(fmt.Sprintf("vmap allocation for size %d failed: use vmalloc=<size> to increase size", size+arch.PageSize))
+		a.failed(r, "vm_struct allocation failed")
+		return 0, false, nil
+	}
+	ok, err := a.populate(area, r)
+	if err != nil || !ok {
+		a.release(area)
+		a.Stats.Failures++
+		if err == nil {
+			a.failed(r, "failed to allocate pages")
+		}
+		return 0, false, err
+	}
+	a.Stats.Allocs++
+	a.gen++
+	return area.Addr, true, nil
+}
+
+// failed is warn_alloc()'s line for a vmalloc failure, unless __GFP_NOWARN.
+func (a *Allocator) failed(r Request, why string) {
+	a.Stats.Failures++
+	if r.GFP&phys.GfpNoWarn != 0 {
+		return
+	}
+	a.Warn(fmt.Sprintf("%s: vmalloc error: size %d, %s, mode:%s, nodemask=(null),cpuset=/,mems_allowed=0", a.Comm(), r.Size, why, r.GFP.Mode()))
+}
+
+// reserve finds the lowest free range of size bytes (alloc_vmap_area()
+// with find_vmap_lowest_match()), purging lazily freed areas and trying
+// again when nothing fits.
+func (a *Allocator) reserve(size uint64, r Request) (*Area, bool) {
+	for try := 0; try < 2; try++ {
+		if va, ok := a.lowestFit(size); ok {
+			area := &Area{Addr: va, Size: size, Flags: VMAlloc | r.Flags, Caller: r.Caller}
+			a.insert(area)
+			return area, true
+		}
+		if !a.purge() {
+			break
+		}
+	}
+	return nil, false
+}
+
+// lowestFit is the lowest address in the vmalloc area where size bytes
+// are free.
+func (a *Allocator) lowestFit(size uint64) (arch.VirtAddr, bool) {
+	start := a.Layout.VmallocStart
+	for _, x := range a.areas {
+		if uint64(x.Addr-start) >= size && x.Addr > start {
+			return start, true
+		}
+		if x.End() > start {
+			start = x.End()
+		}
+	}
+	if start < a.Layout.VmallocEnd && uint64(a.Layout.VmallocEnd-start) >= size {
+		return start, true
+	}
+	return 0, false
+}
+
+func (a *Allocator) insert(area *Area) {
+	i := sort.Search(len(a.areas), func(i int) bool { return a.areas[i].Addr > area.Addr })
+	a.areas = append(a.areas, nil)
+	copy(a.areas[i+1:], a.areas[i:])
+	a.areas[i] = area
+}
+
+func (a *Allocator) remove(area *Area) {
+	for i, x := range a.areas {
+		if x == area {
+			a.areas = append(a.areas[:i], a.areas[i+1:]...)
+			return
+		}
+	}
+}
+
+// ptrSize is sizeof(struct page *).
+func (a *Allocator) ptrSize() uint64 {
+	if a.Layout.Arch == "x86" {
+		return 4
+	}
+	return 8
+}
+
+// populate is __vmalloc_area_node(): the page array, the pages, the
+// mapping.
+func (a *Allocator) populate(area *Area, r Request) (bool, error) {
+	n := area.DataSize() / arch.PageSize
+	nested := r.GFP&^(phys.GfpDMA|phys.GfpDMA32|phys.GfpHighmem|phys.GfpZero) | phys.GfpZero
+	arraySize := n * a.ptrSize()
+	if arraySize > arch.PageSize {
+		va, ok, err := a.Alloc(Request{Size: arraySize, GFP: nested, Caller: r.Caller, Func: r.Func})
+		if err != nil || !ok {
+			return ok, err
+		}
+		area.Array = va
+		area.ArrayArea, _ = a.Find(va)
+	} else {
+		va, ok, err := a.Slab.Kmalloc(int(arraySize), nested, r.Func)
+		if err != nil || !ok {
+			return ok, err
+		}
+		area.Array = va
+	}
+	gfp := r.GFP
+	if gfp&(phys.GfpDMA|phys.GfpDMA32) == 0 {
+		gfp |= phys.GfpHighmem
+	}
+	for i := uint64(0); i < n; i++ {
+		pfn, ok, err := a.Mem.AllocPages(phys.Request{GFP: gfp, Order: 0, Owner: phys.OwnerVmalloc, Tag: r.Func, Caller: r.Func})
+		if err != nil || !ok {
+			return ok, err
+		}
+		area.Pages = append(area.Pages, pfn)
+	}
+	for i, pfn := range area.Pages {
+		va := area.Addr + arch.VirtAddr(i)*arch.PageSize
+		ok, err := a.PT.MapKernel(va, pfn.Addr(), a.PT.F.PTELevel(), pgtable.Present|pgtable.RW|pgtable.Accessed|pgtable.Dirty|pgtable.Global|pgtable.NX, "vmalloc")
+		if err != nil || !ok {
+			return ok, err
+		}
+	}
+	return true, nil
+}
+
+// release undoes a failed allocation: it unmaps what was mapped and gives
+// the pages, the array and the addresses back at once.
+func (a *Allocator) release(area *Area) {
+	a.unmap(area)
+	a.freeParts(area)
+	a.remove(area)
+}
+
+func (a *Allocator) unmap(area *Area) {
+	for i := range area.Pages {
+		a.PT.Clear(a.PT.Init, area.Addr+arch.VirtAddr(i)*arch.PageSize)
+	}
+}
+
+// freeParts gives back the pages and the page array.
+func (a *Allocator) freeParts(area *Area) {
+	for _, pfn := range area.Pages {
+		a.Mem.FreePages(pfn, 0)
+	}
+	area.Pages = nil
+	switch {
+	case area.ArrayArea != nil:
+		a.vfree(area.ArrayArea)
+	case area.Array != 0:
+		a.Slab.Kfree(area.Array, "vfree")
+	}
+	area.Array, area.ArrayArea = 0, nil
+}
+
+// Free models mm/vmalloc.c:vfree(): NULL does nothing; in interrupt
+// context the area goes on the deferred list (vfree_atomic()) and the
+// workqueue frees it later (RunDeferred); with a spinlock held it is a
+// sleep in atomic context; an address that starts no area gets the
+// kernel's warning and nothing happens. Otherwise the pages are unmapped
+// and freed, and the addresses wait for the lazy TLB purge.
+func (a *Allocator) Free(va arch.VirtAddr) error {
+	if a.InInterrupt() {
+		if va == 0 {
+			return nil
+		}
+		area, ok := a.startOf(va)
+		if !ok {
+			a.Warn(fmt.Sprintf("Trying to vfree() nonexistent vm area (%#x)", uint64(va)))
+			return nil
+		}
+		area.State = Deferred
+		a.deferred = append(a.deferred, area)
+		a.Stats.DeferredFrees++
+		a.gen++
+		return nil
+	}
+	if err := a.Mem.MightSleep(phys.GFPKernel, "vfree"); err != nil {
+		return err
+	}
+	if va == 0 {
+		return nil
+	}
+	area, ok := a.startOf(va)
+	if !ok {
+		a.Warn(fmt.Sprintf("Trying to vfree() nonexistent vm area (%#x)", uint64(va)))
+		return nil
+	}
+	a.vfree(area)
+	return nil
+}
+
+// startOf returns the busy area that starts at va (find_vm_area()).
+func (a *Allocator) startOf(va arch.VirtAddr) (*Area, bool) {
+	area, ok := a.Find(va)
+	if !ok || area.Addr != va || area.State != Busy {
+		return nil, false
+	}
+	return area, true
+}
+
+// vfree unmaps an area without flushing the TLB, frees its pages and
+// array, and puts its addresses on the purge list; past lazy_max_pages
+// the purge runs (free_vmap_area_noflush()).
+func (a *Allocator) vfree(area *Area) {
+	a.unmap(area)
+	a.freeParts(area)
+	area.State = Lazy
+	a.lazyPages += area.Size / arch.PageSize
+	a.Stats.Frees++
+	a.gen++
+	if a.lazyPages > a.LazyMaxPages() {
+		a.purge()
+	}
+}
+
+// Purge runs the lazy purge now (vm_unmap_aliases()): one TLB flush of
+// the range covering every lazily freed area, on every CPU, then their
+// addresses are free. It reports whether there was anything to purge.
+func (a *Allocator) Purge() bool { return a.purge() }
+
+func (a *Allocator) purge() bool {
+	var lo, hi arch.VirtAddr
+	var keep []*Area
+	for _, x := range a.areas {
+		if x.State != Lazy {
+			keep = append(keep, x)
+			continue
+		}
+		if lo == 0 || x.Addr < lo {
+			lo = x.Addr
+		}
+		hi = max(hi, x.End())
+	}
+	if lo == 0 {
+		return false
+	}
+	a.MMU.FlushKernelRange(a.CPU(), lo, hi)
+	a.areas = keep
+	a.lazyPages = 0
+	a.Stats.Purges++
+	a.gen++
+	return true
+}
+
+// RunDeferred is the workqueue that frees what vfree() deferred from
+// interrupt context; it runs once the CPU is back in process context.
+func (a *Allocator) RunDeferred() {
+	list := a.deferred
+	a.deferred = nil
+	for _, area := range list {
+		a.vfree(area)
+	}
+}
+
+// Deferred lists the areas waiting for the deferred free.
+func (a *Allocator) DeferredAreas() []*Area { return append([]*Area(nil), a.deferred...) }
+
+// ToPage models vmalloc_to_page(): the frame mapped at a vmalloc
+// address, by a walk of init_mm; ok is false when nothing is mapped.
+func (a *Allocator) ToPage(va arch.VirtAddr) (phys.PFN, bool) {
+	pa, _, _, ok := a.PT.Translate(a.PT.Init, va)
+	if !ok {
+		return 0, false
+	}
+	return phys.PFN(pa >> arch.PageShift), true
+}
+
+// PhysContiguous reports whether an area's pages are consecutive frames.
+func (a *Area) PhysContiguous() bool {
+	for i := 1; i < len(a.Pages); i++ {
+		if a.Pages[i] != a.Pages[i-1]+1 {
+			return false
+		}
+	}
+	return true
+}
+
+// Used is the number of pages vmalloc areas hold (vmalloc_nr_pages()).
+func (a *Allocator) Used() uint64 {
+	var n uint64
+	for _, x := range a.areas {
+		n += uint64(len(x.Pages))
+	}
+	return n
+}
+
+// Check verifies the vmalloc invariants: vmalloc-disjoint (areas sorted,
+// inside the vmalloc area, apart, each with its guard page unmapped) and
+// vmalloc-mapped (a busy area's pages are mapped in order, its frames
+// allocated to vmalloc; a lazy one maps nothing).
+func (a *Allocator) Check() error {
+	if a.gen == a.checked && a.PT.Gen == a.ptGen {
+		return nil
+	}
+	l := a.Layout
+	var prev *Area
+	for _, x := range a.areas {
+		if x.Addr < l.VmallocStart || x.End() > l.VmallocEnd || x.Addr%arch.PageSize != 0 || x.Size%arch.PageSize != 0 {
+			return bug.Violation("vmalloc-disjoint", "area %#x-%#x is not page-aligned inside the vmalloc area", uint64(x.Addr), uint64(x.End()))
+		}
+		if prev != nil && prev.End() > x.Addr {
+			return bug.Violation("vmalloc-disjoint", "areas %#x-%#x and %#x-%#x overlap", uint64(prev.Addr), uint64(prev.End()), uint64(x.Addr), uint64(x.End()))
+		}
+		prev = x
+		if x.Flags&VMNoGuard == 0 {
+			if _, _, _, ok := a.PT.Translate(a.PT.Init, x.End()-arch.PageSize); ok {
+				return bug.Violation("vmalloc-disjoint", "the guard page of area %#x-%#x is mapped", uint64(x.Addr), uint64(x.End()))
+			}
+		}
+		for i := uint64(0); i < x.DataSize()/arch.PageSize; i++ {
+			va := x.Addr + arch.VirtAddr(i*arch.PageSize)
+			pa, _, _, ok := a.PT.Translate(a.PT.Init, va)
+			if x.State == Lazy {
+				if ok {
+					return bug.Violation("vmalloc-mapped", "lazily freed area %#x still maps %#x", uint64(x.Addr), uint64(va))
+				}
+				continue
+			}
+			if !ok || int(i) >= len(x.Pages) || phys.PFN(pa>>arch.PageShift) != x.Pages[i] {
+				return bug.Violation("vmalloc-mapped", "page %d of area %#x is not mapped to its frame", i, uint64(x.Addr))
+			}
+			if info, err := a.Mem.Page(x.Pages[i]); err != nil || info.Free || info.Owner != phys.OwnerVmalloc {
+				return bug.Violation("vmalloc-mapped", "page %d of area %#x, pfn %#x, is not an allocated vmalloc frame", i, uint64(x.Addr), uint64(x.Pages[i]))
+			}
+		}
+	}
+	a.checked, a.ptGen = a.gen, a.PT.Gen
+	return nil
+}
