@@ -7,17 +7,18 @@ import (
 	"mmsim/kernelmodel"
 	"mmsim/kernelmodel/arch"
 	"mmsim/kernelmodel/phys"
+	"mmsim/kernelmodel/tlb"
 	"mmsim/runtime"
 )
 
-// Memory contents: read and write bytes at kernel addresses. So far the
-// direct map (lowmem) is what a script can reach; user and vmalloc
-// addresses come with page tables.
+// Memory contents: read and write bytes at kernel addresses, through the
+// MMU: the direct map, vmalloc areas, kmap and kmap_local addresses. User
+// addresses come with processes.
 
 func init() {
 	registerModel("read", "read(addr, size=1): the little-endian value of size (1, 2, 4 or 8) bytes at a kernel address", builtinRead)
 	registerModel("write", "write(addr, value, size=1): store value in size (1, 2, 4 or 8) bytes at a kernel address", builtinWrite)
-	Register(&runtime.Builtin{Name: "touch", Words: []string{"read", "write", "exec"}, Doc: "touch ADDR [read|write|exec]: access a byte without changing it (kernel addresses so far)", Fn: modelFn(builtinTouch)})
+	Register(&runtime.Builtin{Name: "touch", Words: []string{"read", "write", "exec"}, Doc: "touch ADDR [read|write|exec]: access a byte without changing it, through the TLB and page tables (kernel addresses so far)", Fn: modelFn(builtinTouch)})
 }
 
 // builtinTouch accesses one byte: the checks of read and write, no data.
@@ -30,7 +31,10 @@ func builtinTouch(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtim
 	switch kind {
 	case "read", "write":
 	case "exec":
-		return nil, runtime.Errorf(runtime.KindBug, "kernel tried to execute NX-protected page at %#x (the direct map is not executable)", addr)
+		if _, err := kernelAccess(m, c, addr, tlb.Exec); err != nil {
+			return nil, err
+		}
+		return nil, nil
 	default:
 		return nil, fmt.Errorf("%s: %q is not read, write or exec", c.Name, kind)
 	}
@@ -39,9 +43,10 @@ func builtinTouch(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtim
 }
 
 // memAccess checks an access of size bytes at addr and returns the
-// physical address: a NULL-page address is the kernel's oops, an address
-// outside the direct map an error; a freed slab object gives the KASAN
-// report as a warning, and the access goes on.
+// physical address: the MMU of the current CPU translates each page the
+// access touches (the TLB, then the page tables); a fault in the kernel is
+// the kernel's oops, as is a NULL-page address. A freed slab object gives
+// the KASAN report as a warning, and the access goes on.
 func memAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, size int64, write bool) (phys.PhysAddr, error) {
 	switch size {
 	case 1, 2, 4, 8:
@@ -53,13 +58,54 @@ func memAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, size int64,
 	}
 	l := m.Layout
 	end := addr + uint64(size) - 1
-	if !l.IsLowmem(arch.VirtAddr(addr)) || !l.IsLowmem(arch.VirtAddr(end)) {
-		return 0, fmt.Errorf("%s: %#x is not a direct-map kernel address (lowmem is %#x-%#x); other addresses need page tables, which are not modelled yet", c.Name, addr, uint64(l.PageOffset), uint64(l.HighMemory)-1)
+	if arch.VirtAddr(addr) < l.TaskSize || arch.VirtAddr(end) < l.TaskSize {
+		return 0, fmt.Errorf("%s: %#x is a user address: user memory needs a process, which is not modelled yet", c.Name, addr)
 	}
-	if w := m.Slab.Access(arch.VirtAddr(addr), int(size), write); w != "" {
-		m.Warn(w)
+	acc := tlb.Read
+	if write {
+		acc = tlb.Write
 	}
-	return phys.PhysAddr(addr - uint64(l.PageOffset)), nil
+	pa, err := kernelAccess(m, c, addr, acc)
+	if err != nil {
+		return 0, err
+	}
+	if end>>arch.PageShift != addr>>arch.PageShift {
+		if _, err := kernelAccess(m, c, end, acc); err != nil {
+			return 0, err
+		}
+	}
+	if l.IsLowmem(arch.VirtAddr(addr)) {
+		if w := m.Slab.Access(arch.VirtAddr(addr), int(size), write); w != "" {
+			m.Warn(w)
+		}
+	}
+	return pa, nil
+}
+
+// kernelAccess translates one kernel access; a fault is the oops of
+// arch/x86/mm/fault.c:page_fault_oops().
+func kernelAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, acc tlb.Access) (phys.PhysAddr, error) {
+	pa, f := m.MMU.Translate(m.CPU(), arch.VirtAddr(addr), acc, false)
+	if f == nil {
+		return pa, nil
+	}
+	if f.GP {
+		return 0, runtime.Errorf(runtime.KindBug, "%s (%s at %#x)", f.Reason, c.Name, addr)
+	}
+	what, nx := "not-present page", ""
+	if f.Code&tlb.PFProt != 0 {
+		what = "permissions violation"
+	}
+	if acc == tlb.Exec && f.Code&tlb.PFProt != 0 {
+		nx = "kernel tried to execute NX-protected page - exploit attempt? (uid: 0); "
+	}
+	where := ""
+	if a, ok := m.Vmalloc.Find(arch.VirtAddr(addr)); ok && !a.Contains(arch.VirtAddr(addr)) {
+		where = fmt.Sprintf(": the guard page after the vmalloc area at %#x", uint64(a.Addr))
+	} else if m.Vmalloc.Stale(arch.VirtAddr(addr)) {
+		where = ": a vmalloc area that was vfree()d"
+	}
+	return 0, runtime.Errorf(runtime.KindBug, "%sunable to handle page fault for address: %#x%s (#PF: supervisor %s access in kernel mode, error_code(0x%04x) - %s; %s)", nx, addr, where, acc, f.Code, what, f.Reason)
 }
 
 func builtinRead(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {

@@ -262,10 +262,14 @@ func (o pageOrigin) Describe() string {
 }
 
 // pageAddress models page_address(): the direct-map address of a lowmem
-// frame, NULL for highmem (no kmap is modelled yet).
+// frame; for highmem its kmap() address, or NULL when it is not kmap()ed.
 func pageAddress(m *kernelmodel.Machine, pfn phys.PFN) runtime.Value {
 	if uint64(pfn) >= m.Layout.MaxLowPFN {
-		return runtime.Null
+		va, ok := m.Highmem.PageAddress(pfn)
+		if !ok {
+			return runtime.Null
+		}
+		return runtime.Ptr{Addr: uint64(va), Origin: kmapOrigin{pfn, "kmap"}}
 	}
 	order := 0
 	if b, ok := m.Phys.BlockOf(pfn); ok && b.PFN == pfn {

@@ -445,11 +445,10 @@ func builtinVirtToPhys(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *r
 	if err := c.Unpack("addr", &addr); err != nil {
 		return nil, err
 	}
-	pfn, err := lowmemPFN(m, c, addr)
-	if err != nil {
-		return nil, err
+	if !m.Layout.IsLowmem(arch.VirtAddr(addr)) {
+		return nil, fmt.Errorf("%s: %#x is not a direct-map address (lowmem is %#x-%#x): %s", c.Name, addr, uint64(m.Layout.PageOffset), uint64(m.Layout.HighMemory)-1, addrRule(m, addr))
 	}
-	return runtime.Ptr{Addr: uint64(pfn.Addr()) + addr&(arch.PageSize-1)}, nil
+	return runtime.Ptr{Addr: addr - uint64(m.Layout.PageOffset)}, nil
 }
 
 func builtinPhysContiguous(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
@@ -457,8 +456,11 @@ func builtinPhysContiguous(h *Host, m *kernelmodel.Machine, th *runtime.Thread, 
 	if err := c.Unpack("p", &addr); err != nil {
 		return nil, err
 	}
-	// Everything in the direct map is physically contiguous; vmalloc
-	// memory (to come) is not.
+	// Everything in the direct map is physically contiguous; a vmalloc
+	// area is when its pages happen to be consecutive frames.
+	if a, ok := m.Vmalloc.Find(arch.VirtAddr(addr)); ok {
+		return runtime.Bool(a.PhysContiguous()), nil
+	}
 	return runtime.Bool(m.Layout.IsLowmem(arch.VirtAddr(addr))), nil
 }
 

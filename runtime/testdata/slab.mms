@@ -236,7 +236,7 @@ read(0) ### `BUG: kernel NULL pointer dereference, address: 0000000000000000`
 ---
 read(ZERO_SIZE_PTR, 4) ### `kernel NULL pointer dereference, address: 0000000000000010`
 ---
-read(0x1000) ### `read: 0x1000 is not a direct-map kernel address`
+read(0x1000) ### `read: 0x1000 is a user address`
 ---
 write(kmalloc(8, GFP_KERNEL), 256) ### `write: 256 does not fit in 1 byte`
 ---
