@@ -45,6 +45,10 @@ func showContext(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 		return err
 	}
 	ctx := m.Contexts()
+	if len(ctx) == 0 && m.InAtomic() {
+		fmt.Fprintf(th.Out, "process context on cpu %d, kmap_atomic held (atomic: may not sleep)\n", m.CPU())
+		return nil
+	}
 	if len(ctx) == 0 {
 		fmt.Fprintf(th.Out, "process context on cpu %d (may sleep)\n", m.CPU())
 		return nil

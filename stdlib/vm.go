@@ -2,9 +2,11 @@ package stdlib
 
 import (
 	"fmt"
+	"strings"
 
 	"mmsim/kernelmodel"
 	"mmsim/kernelmodel/arch"
+	"mmsim/kernelmodel/pgtable"
 	"mmsim/kernelmodel/phys"
 	"mmsim/kernelmodel/tlb"
 	"mmsim/kernelmodel/vmalloc"
@@ -31,6 +33,7 @@ func init() {
 	registerModel("kmap_local_page", "kmap_local_page(page): a CPU-local fixmap mapping, undone in reverse order", builtinKmapLocal(false))
 	registerModel("kunmap_local", "kunmap_local(addr): undo the last kmap_local_page", builtinKunmapLocal(false))
 	registerModel("translate", "translate(addr, access=\"read\"): the physical address an access reaches through the TLB and page tables, or a string saying why it faults", builtinTranslate)
+	registerModel("split_vaddr", "split_vaddr(addr, paging=the machine's): the table index at each level and the page offset, as a map (\"pgd\", ..., \"pte\", \"offset\")", builtinSplitVaddr)
 	registerModel("flush_tlb_all", "flush_tlb_all(): empty every CPU's TLB", builtinFlushTLBAll)
 	registerModel("flush_tlb_kernel_range", "flush_tlb_kernel_range(start, end): flush kernel addresses from every CPU's TLB", builtinFlushTLBKernelRange)
 }
@@ -240,4 +243,28 @@ func builtinFlushTLBKernelRange(h *Host, m *kernelmodel.Machine, th *runtime.Thr
 	}
 	m.MMU.FlushKernelRange(m.CPU(), arch.VirtAddr(start), arch.VirtAddr(end))
 	return nil, nil
+}
+
+// builtinSplitVaddr splits an address into the table indices of a paging
+// format, as the MMU uses them: pgd_index(), pmd_index(), pte_index() and
+// the offset in the page.
+func builtinSplitVaddr(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var addr uint64
+	paging := m.Layout.Paging
+	if err := c.Unpack("addr", &addr, "paging?", &paging); err != nil {
+		return nil, err
+	}
+	f, err := pgtable.FormatByName(paging)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", c.Name, err)
+	}
+	if !f.Canonical(arch.VirtAddr(addr)) {
+		return nil, fmt.Errorf("%s: %#x is not a canonical %s address", c.Name, addr, paging)
+	}
+	out := runtime.NewMap()
+	for l, name := range f.Names {
+		out.Set(runtime.String(strings.ToLower(name)), runtime.Int(f.Index(l, arch.VirtAddr(addr))))
+	}
+	out.Set(runtime.String("offset"), runtime.Int(addr&(arch.PageSize-1)))
+	return out, nil
 }

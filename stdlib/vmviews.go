@@ -132,8 +132,9 @@ func showVtop(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	if walk.Size > arch.PageSize {
 		fmt.Fprintf(&b, "  (%s)", sizeUnit(walk.Size))
 	}
-	fmt.Fprintf(&b, "\n\n  %-*s  %-9s FLAGS\n", w, "PTE", "PHYSICAL")
-	fmt.Fprintf(&b, "  %-*x  %-9x (%s)\n", w, uint64(walk.Leaf), uint64(page), walk.Leaf.FlagString())
+	ew := 2 * pt.F.EntrySize
+	fmt.Fprintf(&b, "\n\n  %-*s  %-9s FLAGS\n", ew, "PTE", "PHYSICAL")
+	fmt.Fprintf(&b, "  %-*x  %-9x (%s)\n", ew, uint64(walk.Leaf), uint64(page), walk.Leaf.FlagString())
 	if a, ok := m.Vmalloc.Find(va); ok {
 		fmt.Fprintf(&b, "\n  VMALLOC AREA: 0x%0*x-0x%0*x %d bytes (%d pages + guard)\n", w, uint64(a.Addr), w, uint64(a.End()), a.Size, len(a.Pages))
 	}
@@ -204,7 +205,8 @@ func showTLB(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 // vmalloc_info_show() does: each area with its size including the guard
 // page, the caller, pages=, the kind; then the lazily freed areas as
 // "unpurged vm_area" (show_purge_info()). Deferred frees still show as
-// areas. x86_64 kernels are NUMA kernels and add N0=.
+// areas (vfree_atomic() queues them for a workqueue). x86_64 kernels are
+// NUMA kernels and add N0=.
 func showVmallocinfo(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	if err := noArgs("vmallocinfo", args); err != nil {
 		return err
@@ -235,9 +237,6 @@ func showVmallocinfo(h *Host, th *runtime.Thread, args []runtime.ShowArg) error 
 		}
 		if w == 16 && len(a.Pages) > 0 {
 			fmt.Fprintf(&b, " N0=%d", len(a.Pages))
-		}
-		if a.State == vmalloc.Deferred {
-			b.WriteString(" (vfree deferred)")
 		}
 		b.WriteByte('\n')
 	}
