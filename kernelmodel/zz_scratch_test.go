@@ -5,18 +5,21 @@ import (
 	"testing"
 
 	"mmsim/kernelmodel"
+	"mmsim/kernelmodel/phys"
+	"mmsim/kernelmodel/vmalloc"
 )
 
 func TestZZScratch(t *testing.T) {
-	for _, line := range []string{"x86 mem=1G", "x86 mem=1G paging=pae", "x86_64 mem=4G", "x86 mem=1G cpus=1"} {
+	for _, line := range []string{"x86 mem=1G", "x86 mem=1G paging=pae", "x86_64 mem=4G", "x86_64 mem=4G paging=5level"} {
 		m, err := kernelmodel.Boot(mustConfig(t, line))
 		if err != nil {
 			t.Fatal(err)
 		}
-		l := m.Layout
-		fmt.Printf("%s: vm %#x-%#x pkmap %#x last %d fixkmap %d top %#x maxlow %d maxpfn %d totalram %d lazymax %d PT %d\n", line, uint64(l.VmallocStart), uint64(l.VmallocEnd), uint64(l.PkmapBase), l.LastPkmap, l.FixKmapBegin, uint64(l.FixaddrTop), l.MaxLowPFN, l.MaxPFN, m.Phys.TotalRAM(), m.Vmalloc.LazyMaxPages(), m.PT.Allocated)
-		for _, z := range m.Phys.Zones {
-			fmt.Printf("  zone %s %d-%d managed %d free %d\n", z.Name, z.StartPFN, z.EndPFN, z.Managed, z.Free())
-		}
+		pt0 := m.PT.Allocated
+		va, ok, err := m.Vmalloc.Alloc(vmalloc.Request{Size: 1, GFP: phys.GFPKernel, Func: "vmalloc"})
+		a, _ := m.Vmalloc.Find(va)
+		w := m.PT.Walk(m.PT.Init, va)
+		fmt.Printf("%s: %#x %v %v PT %d->%d pages %v arr %#x %+v\n", line, uint64(va), ok, err, pt0, m.PT.Allocated, a.Pages, uint64(a.Array), w)
+		fmt.Println(m.Vmalloc.Free(va), m.Vmalloc.LazyPages(), m.PT.Allocated, m.TakeWarnings())
 	}
 }

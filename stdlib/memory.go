@@ -8,6 +8,7 @@ import (
 	"mmsim/kernelmodel/arch"
 	"mmsim/kernelmodel/phys"
 	"mmsim/kernelmodel/tlb"
+	"mmsim/kernelmodel/vmalloc"
 	"mmsim/runtime"
 )
 
@@ -153,19 +154,44 @@ func builtinWrite(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtim
 }
 
 // LeakReport is kmemleak's report of the objects a script allocated and
-// never freed, or "" when there are none.
+// never freed: slab objects and large kmallocs, then vmalloc areas (whose
+// page arrays, referenced by their areas, are no leaks of their own), or
+// "" when there are none.
 func LeakReport(h *Host) string {
 	if h == nil || h.Machine == nil {
 		return ""
 	}
-	leaks := h.Machine.Slab.Leaks()
-	if len(leaks) == 0 {
-		return ""
+	m := h.Machine
+	arrays := map[arch.VirtAddr]bool{}
+	var areas []*vmalloc.Area
+	for _, a := range m.Vmalloc.Areas() {
+		if a.State != vmalloc.Busy {
+			continue
+		}
+		if a.Array != 0 {
+			arrays[a.Array] = true
+		}
+		areas = append(areas, a)
 	}
 	var b strings.Builder
-	for _, l := range leaks {
+	n := 0
+	for _, l := range m.Slab.Leaks() {
+		if arrays[l.Addr] {
+			continue
+		}
+		n++
 		fmt.Fprintf(&b, "unreferenced object 0x%x (size %d):\n  comm \"mmsim\", pid 0\n  allocated at %s, %s\n", uint64(l.Addr), l.Size, l.Site, l.Cache)
 	}
-	fmt.Fprintf(&b, "kmemleak: %d new suspected memory leak%s\n", len(leaks), plural(len(leaks)))
+	for _, a := range areas {
+		if arrays[a.Addr] {
+			continue
+		}
+		n++
+		fmt.Fprintf(&b, "unreferenced object 0x%x (size %d):\n  comm \"mmsim\", pid 0\n  allocated at %s, vmalloc\n", uint64(a.Addr), a.DataSize(), a.Caller)
+	}
+	if n == 0 {
+		return ""
+	}
+	fmt.Fprintf(&b, "kmemleak: %d new suspected memory leak%s\n", n, plural(n))
 	return b.String()
 }

@@ -401,7 +401,7 @@ func builtinGetFreePages(name string, extra phys.GFP, withOrder bool) modelBuilt
 func lowmemPFN(m *kernelmodel.Machine, c *runtime.Call, addr uint64) (phys.PFN, error) {
 	l := m.Layout
 	if !l.IsLowmem(arch.VirtAddr(addr)) {
-		return 0, fmt.Errorf("%s: %#x is not a direct-map address (lowmem is %#x-%#x); only addresses from page_address, __get_free_pages or kmalloc have a struct page this way", c.Name, addr, uint64(l.PageOffset), uint64(l.HighMemory)-1)
+		return 0, fmt.Errorf("%s: %#x is not a direct-map address (lowmem is %#x-%#x); only addresses from page_address, __get_free_pages or kmalloc have a struct page this way: %s", c.Name, addr, uint64(l.PageOffset), uint64(l.HighMemory)-1, addrRule(m, addr))
 	}
 	return phys.PFN((addr - uint64(l.PageOffset)) >> arch.PageShift), nil
 }

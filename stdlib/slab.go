@@ -416,6 +416,11 @@ func builtinKfree(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtim
 	if err := c.Unpack("p", &addr); err != nil {
 		return nil, err
 	}
+	if m.Layout.IsVmalloc(arch.VirtAddr(addr)) {
+		// virt_to_folio() of a vmalloc address is garbage: the kernel
+		// crashes somewhere in kfree.
+		return nil, runtime.Errorf(runtime.KindBug, "kfree(%#x): a vmalloc address has no slab behind it (use vfree; kvfree() tells the two apart)", addr)
+	}
 	return nil, m.Slab.Kfree(arch.VirtAddr(addr), c.Name)
 }
 

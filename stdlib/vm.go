@@ -21,6 +21,9 @@ func init() {
 	registerModel("vzalloc", "vzalloc(size): vmalloc, zeroed", builtinVmalloc("vzalloc", phys.GFPKernel|phys.GfpZero, 0))
 	registerModel("vmalloc_user", "vmalloc_user(size): zeroed vmalloc memory that may be mapped to user space", builtinVmalloc("vmalloc_user", phys.GFPKernel|phys.GfpZero, vmalloc.VMUserMap))
 	registerModel("__vmalloc", "__vmalloc(size, gfp): vmalloc with a GFP mask", builtinVmalloc("__vmalloc", 0, 0))
+	registerModel("kvmalloc", "kvmalloc(size, gfp): kmalloc if it can without trying hard, else vmalloc", builtinKvmalloc(0))
+	registerModel("kvzalloc", "kvzalloc(size, gfp): kvmalloc, zeroed", builtinKvmalloc(phys.GfpZero))
+	registerModel("kvfree", "kvfree(addr): vfree a vmalloc address, kfree anything else", builtinKvfree)
 	registerModel("vfree", "vfree(addr): free vmalloc memory (NULL: nothing; in interrupt context the free is deferred)", builtinVfree)
 	registerModel("vmalloc_to_page", "vmalloc_to_page(addr): the page mapped at a vmalloc address, or NULL", builtinVmallocToPage)
 	registerModel("is_vmalloc_addr", "is_vmalloc_addr(addr): whether the address lies in the vmalloc area", builtinIsVmallocAddr)
@@ -34,6 +37,10 @@ func init() {
 	registerModel("kunmap_local", "kunmap_local(addr): undo the last kmap_local_page", builtinKunmapLocal(false))
 	registerModel("translate", "translate(addr, access=\"read\"): the physical address an access reaches through the TLB and page tables, or a string saying why it faults", builtinTranslate)
 	registerModel("split_vaddr", "split_vaddr(addr, paging=the machine's): the table index at each level and the page offset, as a map (\"pgd\", ..., \"pte\", \"offset\")", builtinSplitVaddr)
+	registerModel("set_memory_ro", "set_memory_ro(addr, numpages): make kernel pages read-only (the TLB is flushed on every CPU)", builtinSetMemory(0, pgtable.RW))
+	registerModel("set_memory_rw", "set_memory_rw(addr, numpages): make kernel pages writable again", builtinSetMemory(pgtable.RW, 0))
+	registerModel("set_memory_nx", "set_memory_nx(addr, numpages): make kernel pages non-executable", builtinSetMemory(pgtable.NX, 0))
+	registerModel("set_memory_x", "set_memory_x(addr, numpages): make kernel pages executable", builtinSetMemory(0, pgtable.NX))
 	registerModel("flush_tlb_all", "flush_tlb_all(): empty every CPU's TLB", builtinFlushTLBAll)
 	registerModel("flush_tlb_kernel_range", "flush_tlb_kernel_range(start, end): flush kernel addresses from every CPU's TLB", builtinFlushTLBKernelRange)
 }
@@ -267,4 +274,86 @@ func builtinSplitVaddr(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *r
 	}
 	out.Set(runtime.String("offset"), runtime.Int(addr&(arch.PageSize-1)))
 	return out, nil
+}
+
+// builtinSetMemory binds set_memory_ro(), set_memory_rw(), set_memory_nx()
+// and set_memory_x().
+func builtinSetMemory(set, clear pgtable.Entry) modelBuiltin {
+	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+		var addr uint64
+		var n int64
+		if err := c.Unpack("addr", &addr, "numpages", &n); err != nil {
+			return nil, err
+		}
+		if n > 1<<30 {
+			return nil, fmt.Errorf("%s: numpages %d is too large", c.Name, n)
+		}
+		if err := m.SetMemory(arch.VirtAddr(addr), int(n), set, clear); err != nil {
+			return nil, fmt.Errorf("%s: %v", c.Name, err)
+		}
+		return nil, nil
+	}
+}
+
+// builtinKvmalloc models mm/util.c:kvmalloc_node(): kmalloc first (above a
+// page quietly and without retrying hard), then vmalloc when that fails
+// and the mask may sleep.
+func builtinKvmalloc(zero phys.GFP) modelBuiltin {
+	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+		var size, gv int64
+		if err := c.Unpack("size", &size, "gfp", &gv); err != nil {
+			return nil, err
+		}
+		gfp, err := argGFP(c, gv)
+		if err != nil {
+			return nil, err
+		}
+		if size < 0 {
+			return nil, fmt.Errorf("%s: size %d is negative", c.Name, size)
+		}
+		gfp |= zero
+		kgfp := gfp
+		if size > arch.PageSize {
+			kgfp |= phys.GfpNoWarn
+			if kgfp&phys.GfpRetryMayfail == 0 {
+				kgfp |= phys.GfpNoRetry
+			}
+			kgfp &^= phys.GfpNoFail
+		}
+		va, ok, err := m.Slab.Kmalloc(int(size), kgfp, c.Name)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return runtime.Ptr{Addr: uint64(va), Origin: kvOrigin{"kmalloc", size}}, nil
+		}
+		if size <= arch.PageSize || !gfp.CanSleep() {
+			return runtime.Null, nil
+		}
+		v, ok, err := m.Vmalloc.Alloc(vmalloc.Request{Size: uint64(size), GFP: gfp, Caller: c.Pos.String(), Func: c.Name})
+		if err != nil || !ok {
+			return runtime.Null, err
+		}
+		return runtime.Ptr{Addr: uint64(v), Origin: kvOrigin{"vmalloc", size}}, nil
+	}
+}
+
+// kvOrigin is the provenance of a kvmalloc address: which allocator gave it.
+type kvOrigin struct {
+	from string
+	size int64
+}
+
+func (o kvOrigin) Describe() string { return fmt.Sprintf("kvmalloc of %d bytes, from %s", o.size, o.from) }
+
+// builtinKvfree models kvfree(): vfree for a vmalloc address, else kfree.
+func builtinKvfree(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	var addr uint64
+	if err := c.Unpack("addr", &addr); err != nil {
+		return nil, err
+	}
+	if m.Layout.IsVmalloc(arch.VirtAddr(addr)) {
+		return nil, m.Vmalloc.Free(arch.VirtAddr(addr))
+	}
+	return nil, m.Slab.Kfree(arch.VirtAddr(addr), c.Name)
 }

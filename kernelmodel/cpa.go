@@ -1,0 +1,42 @@
+package kernelmodel
+
+import (
+	"fmt"
+
+	"mmsim/kernelmodel/arch"
+	"mmsim/kernelmodel/pgtable"
+)
+
+// SetMemory models arch/x86/mm/pat/set_memory.c:change_page_attr_set_clr()
+// for 4 KiB kernel mappings (vmalloc areas, kmap slots): it sets and
+// clears entry bits on numpages pages from addr, then flushes the range
+// from every CPU's TLB (cpa_flush(): invlpg up to 33 pages, a full flush
+// above). The direct map's large pages would have to be split first,
+// which the model does not do, so only 4 KiB mappings may change. A range
+// with an unmapped page changes nothing.
+func (m *Machine) SetMemory(addr arch.VirtAddr, numpages int, set, clear pgtable.Entry) error {
+	if addr%arch.PageSize != 0 {
+		return fmt.Errorf("%#x is not page aligned", uint64(addr))
+	}
+	if numpages <= 0 {
+		return fmt.Errorf("numpages %d: want at least 1", numpages)
+	}
+	end := addr + arch.VirtAddr(numpages)*arch.PageSize
+	if end < addr || addr < m.Layout.TaskSize {
+		return fmt.Errorf("%#x: only kernel addresses can change attributes", uint64(addr))
+	}
+	for va := addr; va < end; va += arch.PageSize {
+		w := m.PT.Walk(m.PT.Init, va)
+		if !w.Mapped {
+			return fmt.Errorf("%#x is not mapped (%s)", uint64(va), w.Reason)
+		}
+		if w.Size != arch.PageSize {
+			return fmt.Errorf("%#x is mapped by a %d KiB page; the model does not split large pages", uint64(va), w.Size>>10)
+		}
+	}
+	for va := addr; va < end; va += arch.PageSize {
+		m.PT.Update(m.PT.Init, va, set, clear)
+	}
+	m.MMU.FlushKernelRange(m.CPU(), addr, end)
+	return nil
+}
