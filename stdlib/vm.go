@@ -344,7 +344,9 @@ type kvOrigin struct {
 	size int64
 }
 
-func (o kvOrigin) Describe() string { return fmt.Sprintf("kvmalloc of %d bytes, from %s", o.size, o.from) }
+func (o kvOrigin) Describe() string {
+	return fmt.Sprintf("kvmalloc of %d bytes, from %s", o.size, o.from)
+}
 
 // builtinKvfree models kvfree(): vfree for a vmalloc address, else kfree.
 func builtinKvfree(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
