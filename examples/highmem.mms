@@ -34,7 +34,8 @@ show context
 expect bug "sleeping function" { alloc_page(GFP_KERNEL) }
 kunmap_atomic(b)
 
-# kmap_local_page nests like a stack, at most 16 deep per task.
+# kmap_local_page nests like a stack: KM_MAX_IDX is 16, and the push that
+# reaches it is a BUG, so 15 highmem mappings fit per task.
 pages = []
 addrs = []
 for i in 0..3 {

@@ -59,6 +59,9 @@ func memAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, size int64,
 	}
 	l := m.Layout
 	end := addr + uint64(size) - 1
+	if end < addr {
+		end = ^uint64(0) // runs off the top of the address space: the first page faults
+	}
 	if arch.VirtAddr(addr) < l.TaskSize || arch.VirtAddr(end) < l.TaskSize {
 		return 0, fmt.Errorf("%s: %#x is a user address: user memory needs a process, which is not modelled yet", c.Name, addr)
 	}

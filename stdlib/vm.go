@@ -248,6 +248,13 @@ func builtinFlushTLBKernelRange(h *Host, m *kernelmodel.Machine, th *runtime.Thr
 	if end < start {
 		return nil, fmt.Errorf("%s: end %#x is below start %#x", c.Name, end, start)
 	}
+	// end == TLB_FLUSH_ALL (-1) asks for a full flush. A range that ends
+	// in the last page cannot be flushed page by page without the
+	// address wrapping (the model's loop would not end), so it gets the
+	// full flush too.
+	if end > ^uint64(0)&^(arch.PageSize-1) {
+		start, end = 0, ^uint64(0)&^(arch.PageSize-1)
+	}
 	m.MMU.FlushKernelRange(m.CPU(), arch.VirtAddr(start), arch.VirtAddr(end))
 	return nil, nil
 }

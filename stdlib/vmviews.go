@@ -260,12 +260,12 @@ func showPkmap(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 		b.WriteString("no highmem: kmap, kmap_atomic and kmap_local_page return the direct-map address\n")
 		return emit(th, b.String())
 	}
-	slots := hm.Slots()
+	inUse := hm.Slots()
 	fmt.Fprintf(&b, "pkmap: %d slots at 0x%08x, %d in use, last_pkmap_nr %d, flush_all_zero_pkmaps flushes %d\n",
-		l.LastPkmap, uint64(l.PkmapBase), len(slots), hm.LastNr(), hm.Stats.Flushes)
-	if len(slots) > 0 {
+		l.LastPkmap, uint64(l.PkmapBase), len(inUse), hm.LastNr(), hm.Stats.Flushes)
+	if len(inUse) > 0 {
 		b.WriteString("  SLOT  VIRTUAL     COUNT  PFN       USERS\n")
-		for _, s := range slots {
+		for _, s := range inUse {
 			users := fmt.Sprintf("%d", s.Count-1)
 			if s.Count == 1 {
 				users = "0 (mapped until the next wrap)"
@@ -274,7 +274,13 @@ func showPkmap(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 		}
 	}
 	stack := hm.Stack()
-	fmt.Fprintf(&b, "kmap_local stack: %d of %d\n", len(stack), arch.KmapMaxIdx)
+	slots := 0
+	for _, s := range stack {
+		if s.Mapped {
+			slots++
+		}
+	}
+	fmt.Fprintf(&b, "kmap_local stack: %d mappings, %d of %d slots\n", len(stack), slots, arch.KmapMaxIdx-1)
 	for i, s := range stack {
 		kind := "kmap_local_page"
 		if s.Atomic {

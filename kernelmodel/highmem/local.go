@@ -12,8 +12,10 @@ import (
 // (atomic true; it also disables preemption and page faults, so nothing
 // may sleep until kunmap_atomic()). A lowmem page gives its direct-map
 // address and takes no slot; a highmem page takes the next index of the
-// task's stack, at most KM_MAX_IDX deep, in this CPU's fixmap slots
-// (kmap_local_idx_push(), FIX_KMAP_BEGIN + idx + KM_MAX_IDX * cpu).
+// task's stack in this CPU's fixmap slots (FIX_KMAP_BEGIN + idx +
+// KM_MAX_IDX * cpu). kmap_local_idx_push() increments the task's index
+// first and BUGs once it reaches KM_MAX_IDX, so at most KM_MAX_IDX - 1
+// mappings fit.
 func (h *Highmem) KmapLocal(pfn phys.PFN, atomic bool) (arch.VirtAddr, error) {
 	fn := kmapName(atomic)
 	if err := h.valid(pfn, fn); err != nil {
@@ -24,8 +26,8 @@ func (h *Highmem) KmapLocal(pfn phys.PFN, atomic bool) (arch.VirtAddr, error) {
 		l.VA = h.lowmem(pfn)
 	} else {
 		idx := h.nextIdx()
-		if idx >= arch.KmapMaxIdx {
-			return 0, bug.Errorf("kernel BUG at mm/highmem.c: kmap_local_idx_push(): %s would be mapping %d of this task, above KM_MAX_IDX (%d)", fn, idx+1, arch.KmapMaxIdx)
+		if idx+1 >= arch.KmapMaxIdx {
+			return 0, bug.Errorf("kernel BUG at mm/highmem.c: kmap_local_idx_push(): %s would be mapping %d of this task, which reaches KM_MAX_IDX (%d)", fn, idx+1, arch.KmapMaxIdx)
 		}
 		l.VA = h.Layout.FixToVirt(h.Layout.FixKmapBegin + idx + arch.KmapMaxIdx*l.CPU)
 		l.Mapped, l.Idx = true, idx
@@ -138,7 +140,7 @@ func (h *Highmem) LocalAddress(va arch.VirtAddr) (Local, bool) {
 // Check verifies pkmap-consistent: a slot with count 0 maps nothing and
 // belongs to no page; a slot with a count maps its page, which
 // page_address() finds there; every kmap_local slot on the stack maps its
-// page, at most KM_MAX_IDX of them; no other fixmap kmap slot is mapped.
+// page, fewer than KM_MAX_IDX of them; no other fixmap kmap slot is mapped.
 func (h *Highmem) Check() error {
 	if h.gen == h.check && h.PT.Gen == h.ptGen {
 		return nil
@@ -158,8 +160,8 @@ func (h *Highmem) Check() error {
 	if len(h.addr) > len(h.Slots()) {
 		return bug.Violation("pkmap-consistent", "%d pages have a kmap address, %d slots are in use", len(h.addr), len(h.Slots()))
 	}
-	if h.depth() > arch.KmapMaxIdx {
-		return bug.Violation("pkmap-consistent", "%d kmap_local slots are in use, above KM_MAX_IDX", h.depth())
+	if h.depth() >= arch.KmapMaxIdx {
+		return bug.Violation("pkmap-consistent", "%d kmap_local slots are in use, KM_MAX_IDX or more", h.depth())
 	}
 	used := map[arch.VirtAddr]bool{}
 	atomic := 0

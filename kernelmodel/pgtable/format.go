@@ -162,12 +162,21 @@ func (f *Format) SwapEntry(typ int, offset uint64) (Entry, error) {
 		if offset >= 1<<23 {
 			return 0, fmt.Errorf("swap offset %#x does not fit a 2-level swap entry", offset)
 		}
-		return Entry(typ)<<1 | Entry(offset)<<9, nil
+		return noneSwap(Entry(typ)<<1|Entry(offset)<<9, typ, offset)
 	}
 	if offset >= 1<<50 {
 		return 0, fmt.Errorf("swap offset %#x does not fit a swap entry", offset)
 	}
-	return Entry(typ)<<59 | (Entry(^offset)<<9)&(1<<59-1<<9), nil
+	return noneSwap(Entry(typ)<<59|(Entry(^offset)<<9)&(1<<59-1<<9), typ, offset)
+}
+
+// noneSwap refuses the one pair whose encoding is the empty entry
+// (pte_none), which no walk could tell from an unmapped page.
+func noneSwap(e Entry, typ int, offset uint64) (Entry, error) {
+	if e == 0 {
+		return 0, fmt.Errorf("swap type %d offset %#x encodes as the empty entry", typ, offset)
+	}
+	return e, nil
 }
 
 // DecodeSwap returns the swap type and offset of a non-present, non-zero

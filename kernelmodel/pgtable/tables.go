@@ -170,6 +170,20 @@ func (pt *Tables) syncKernel(i int) {
 	}
 }
 
+// setLeaf writes a leaf entry at a level. A top-level leaf of the kernel
+// half (a 4 MiB page on 2-level x86) is a copy in every PGD: it is written
+// in init_mm and copied to the others, as sync_global_pgds() and
+// set_memory's __set_pmd_pte() walking pgd_list keep them in step.
+func (pt *Tables) setLeaf(t *Table, level, i int, e Entry) {
+	pt.set(t, i, e, nil)
+	if level == 0 && i >= pt.boundary {
+		if t != pt.Init.Top {
+			pt.set(pt.Init.Top, i, e, nil)
+		}
+		pt.syncKernel(i)
+	}
+}
+
 // ensure returns the table at level for va, creating the missing tables
 // above it. A new top-level kernel entry is synced to every PGD.
 func (pt *Tables) ensure(g *PGD, va arch.VirtAddr, level int, alloc func(level int) (*Table, bool, error)) (*Table, bool, error) {
@@ -218,6 +232,9 @@ func (pt *Tables) MapKernel(va arch.VirtAddr, pa phys.PhysAddr, level int, flags
 	if !pt.IsKernel(va) {
 		return false, fmt.Errorf("pgtable: %#x is a user address", uint64(va))
 	}
+	if pt.F.Canonical(va) && pt.F.Index(0, va) < pt.boundary {
+		return false, fmt.Errorf("pgtable: %#x is below KERNEL_PGD_BOUNDARY (PGD entry %d), outside the kernel half every PGD shares", uint64(va), pt.F.Index(0, va))
+	}
 	return pt.mapLeaf(pt.Init, va, pa, level, flags, func(l int) (*Table, bool, error) {
 		return pt.allocTable(l, GFPPgtableKernel, caller)
 	})
@@ -257,6 +274,9 @@ func (pt *Tables) mapLeaf(g *PGD, va arch.VirtAddr, pa phys.PhysAddr, level int,
 	if level < pt.F.PTELevel() && !pt.F.Large[level] {
 		return false, fmt.Errorf("pgtable: %s entries cannot map large pages", pt.F.Names[level])
 	}
+	if uint64(pa)&(pt.F.Span(level)-1) != 0 {
+		return false, fmt.Errorf("pgtable: physical address %#x is not aligned to a %s page", uint64(pa), sizeName(pt.F.Span(level)))
+	}
 	if !pt.F.HasNX {
 		flags &^= NX
 	}
@@ -272,7 +292,7 @@ func (pt *Tables) mapLeaf(g *PGD, va arch.VirtAddr, pa phys.PhysAddr, level int,
 	if level < pt.F.PTELevel() {
 		e |= PSE
 	}
-	pt.set(t, i, e, nil)
+	pt.setLeaf(t, level, i, e)
 	return true, nil
 }
 
@@ -301,7 +321,7 @@ func (pt *Tables) Lookup(g *PGD, va arch.VirtAddr) (t *Table, i int, level int) 
 // Update changes the leaf entry mapping va: permission changes, the
 // accessed and dirty bits, protection. The frame must stay the same.
 func (pt *Tables) Update(g *PGD, va arch.VirtAddr, set, clear Entry) (Entry, bool) {
-	t, i, _ := pt.Lookup(g, va)
+	t, i, level := pt.Lookup(g, va)
 	if t == nil || t.E[i]&Present == 0 {
 		return 0, false
 	}
@@ -310,8 +330,7 @@ func (pt *Tables) Update(g *PGD, va arch.VirtAddr, set, clear Entry) (Entry, boo
 	}
 	e := t.E[i]&^clear | set
 	if e != t.E[i] {
-		t.E[i] = e
-		pt.Gen++
+		pt.setLeaf(t, level, i, e)
 	}
 	return e, true
 }
@@ -345,13 +364,13 @@ func (pt *Tables) SetAccessed(g *PGD, va arch.VirtAddr, write bool) {
 // large page) and returns it; for a user entry the frame's mapcount goes
 // down. The page-table pages stay: FreeRange frees them.
 func (pt *Tables) Clear(g *PGD, va arch.VirtAddr) (Entry, bool) {
-	t, i, _ := pt.Lookup(g, va)
+	t, i, level := pt.Lookup(g, va)
 	if t == nil {
 		return 0, false
 	}
 	old := t.E[i]
-	pt.set(t, i, 0, nil)
-	if g != pt.Init && old&Present != 0 && old&Special == 0 {
+	pt.setLeaf(t, level, i, 0)
+	if !pt.IsKernel(va) && old&Present != 0 && old&Special == 0 {
 		pfn := phys.PFN(pt.F.Addr(old) >> arch.PageShift)
 		pt.Mem.AddMapcount(pfn, -1)
 		if pt.userMaps[pfn]--; pt.userMaps[pfn] == 0 {
@@ -366,6 +385,12 @@ func (pt *Tables) Clear(g *PGD, va arch.VirtAddr) (Entry, bool) {
 func (pt *Tables) SetSwap(g *PGD, va arch.VirtAddr, e Entry) error {
 	if e&Present != 0 {
 		return fmt.Errorf("pgtable: %#x is a present entry, not a swap entry", uint64(e))
+	}
+	if pt.IsKernel(va) || g == pt.Init {
+		return fmt.Errorf("pgtable: %#x is not a user address of a process", uint64(va))
+	}
+	if err := pt.checkVA(va, pt.F.PTELevel()); err != nil {
+		return fmt.Errorf("pgtable: %v", err)
 	}
 	t, ok, err := pt.ensure(g, va, pt.F.PTELevel(), func(l int) (*Table, bool, error) {
 		return pt.allocTable(l, GFPPgtableUser, "swap")

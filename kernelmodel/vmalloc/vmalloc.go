@@ -151,33 +151,39 @@ type Request struct {
 // and map them in init_mm. ok is false for the kernel's NULL, after its
 // warning; on failure everything allocated is given back.
 func (a *Allocator) Alloc(r Request) (arch.VirtAddr, bool, error) {
+	// The size checks of __vmalloc_node_range() come first, then
+	// __get_vm_area_node()'s BUG_ON(in_interrupt()), then
+	// alloc_vmap_area()'s might_sleep().
+	if r.Size == 0 {
+		a.Warn(fmt.Sprintf("%s(0): WARN_ON_ONCE(!size) in __vmalloc_node_range, returning NULL", r.Func))
+		return 0, false, nil
+	}
+	if r.Size>>arch.PageShift > a.Mem.TotalRAM() {
+		a.failed(r, r.Size, "exceeds total pages")
+		return 0, false, nil
+	}
 	if a.InInterrupt() {
 		return 0, false, bug.Errorf("kernel BUG at mm/vmalloc.c: %s() called in interrupt context (BUG_ON(in_interrupt()) in __get_vm_area_node)", r.Func)
 	}
 	if err := a.Mem.MightSleep(r.GFP, r.Func); err != nil {
 		return 0, false, err
 	}
-	if r.Size == 0 {
-		a.Warn(fmt.Sprintf("%s(0): WARN_ON_ONCE(!size) in __vmalloc_node_range, returning NULL", r.Func))
-		return 0, false, nil
-	}
-	if r.Size>>arch.PageShift > a.Mem.TotalRAM() {
-		a.failed(r, "exceeds total pages")
-		return 0, false, nil
-	}
 	size := (r.Size + arch.PageSize - 1) &^ (arch.PageSize - 1)
 	area, ok := a.reserve(size+arch.PageSize, r)
 	if !ok {
-		a.Warn(fmt.Sprintf("vmap allocation for size %d failed: use vmalloc=<size> to increase size", size+arch.PageSize))
-		a.failed(r, "vm_struct allocation failed")
+		if r.GFP&phys.GfpNoWarn == 0 {
+			a.Warn(fmt.Sprintf("vmap allocation for size %d failed: use vmalloc=<size> to increase size", size+arch.PageSize))
+		}
+		a.failed(r, r.Size, "vm_struct allocation failed")
 		return 0, false, nil
 	}
-	ok, err := a.populate(area, r)
-	if err != nil || !ok {
+	failSize, why, err := a.populate(area, r)
+	if err != nil || why != "" {
 		a.release(area)
-		a.Stats.Failures++
 		if err == nil {
-			a.failed(r, "failed to allocate pages")
+			a.failed(r, failSize, why)
+		} else {
+			a.Stats.Failures++
 		}
 		return 0, false, err
 	}
@@ -186,13 +192,14 @@ func (a *Allocator) Alloc(r Request) (arch.VirtAddr, bool, error) {
 	return area.Addr, true, nil
 }
 
-// failed is warn_alloc()'s line for a vmalloc failure, unless __GFP_NOWARN.
-func (a *Allocator) failed(r Request, why string) {
+// failed is warn_alloc()'s line for a vmalloc failure, unless __GFP_NOWARN;
+// size is the size the kernel prints for that failure.
+func (a *Allocator) failed(r Request, size uint64, why string) {
 	a.Stats.Failures++
 	if r.GFP&phys.GfpNoWarn != 0 {
 		return
 	}
-	a.Warn(fmt.Sprintf("%s: vmalloc error: size %d, %s, mode:%s, nodemask=(null),cpuset=/,mems_allowed=0", a.Comm(), r.Size, why, r.GFP.Mode()))
+	a.Warn(fmt.Sprintf("%s: vmalloc error: size %d, %s, mode:%s, nodemask=(null),cpuset=/,mems_allowed=0", a.Comm(), size, why, r.GFP.Mode()))
 }
 
 // reserve finds the lowest free range of size bytes (alloc_vmap_area()
@@ -254,34 +261,36 @@ func (a *Allocator) ptrSize() uint64 {
 	return 8
 }
 
-// populate is __vmalloc_area_node(): the page array, the pages, the
-// mapping.
-func (a *Allocator) populate(area *Area, r Request) (bool, error) {
+// populate is __vmalloc_area_node(): the page array, the pages (asked for
+// with __GFP_NOWARN: vmalloc prints its own failure), the mapping. On a
+// NULL it returns warn_alloc()'s reason and the size the kernel prints
+// with it: the area's for the page array, the pages obtained for the rest.
+func (a *Allocator) populate(area *Area, r Request) (uint64, string, error) {
 	n := area.DataSize() / arch.PageSize
 	nested := r.GFP&^(phys.GfpDMA|phys.GfpDMA32|phys.GfpHighmem|phys.GfpZero) | phys.GfpZero
 	arraySize := n * a.ptrSize()
 	if arraySize > arch.PageSize {
 		va, ok, err := a.Alloc(Request{Size: arraySize, GFP: nested, Caller: r.Caller, Func: r.Func})
 		if err != nil || !ok {
-			return ok, err
+			return n * arch.PageSize, fmt.Sprintf("failed to allocated page array size %d", arraySize), err
 		}
 		area.Array = va
 		area.ArrayArea, _ = a.Find(va)
 	} else {
 		va, ok, err := a.Slab.Kmalloc(int(arraySize), nested, r.Func)
 		if err != nil || !ok {
-			return ok, err
+			return n * arch.PageSize, fmt.Sprintf("failed to allocated page array size %d", arraySize), err
 		}
 		area.Array = va
 	}
-	gfp := r.GFP
+	gfp := r.GFP | phys.GfpNoWarn
 	if gfp&(phys.GfpDMA|phys.GfpDMA32) == 0 {
 		gfp |= phys.GfpHighmem
 	}
 	for i := uint64(0); i < n; i++ {
 		pfn, ok, err := a.Mem.AllocPages(phys.Request{GFP: gfp, Order: 0, Owner: phys.OwnerVmalloc, Tag: r.Func, Caller: r.Func})
 		if err != nil || !ok {
-			return ok, err
+			return uint64(len(area.Pages)) * arch.PageSize, "failed to allocate pages", err
 		}
 		area.Pages = append(area.Pages, pfn)
 	}
@@ -289,10 +298,10 @@ func (a *Allocator) populate(area *Area, r Request) (bool, error) {
 		va := area.Addr + arch.VirtAddr(i)*arch.PageSize
 		ok, err := a.PT.MapKernel(va, pfn.Addr(), a.PT.F.PTELevel(), pgtable.Present|pgtable.RW|pgtable.Accessed|pgtable.Dirty|pgtable.Global|pgtable.NX, "vmalloc")
 		if err != nil || !ok {
-			return ok, err
+			return uint64(len(area.Pages)) * arch.PageSize, "failed to map pages", err
 		}
 	}
-	return true, nil
+	return 0, "", nil
 }
 
 // release undoes a failed allocation: it unmaps what was mapped and gives
