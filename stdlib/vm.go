@@ -134,6 +134,9 @@ func builtinPhysToVirt(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *r
 	if err := c.Unpack("paddr", &pa); err != nil {
 		return nil, err
 	}
+	if pa >= m.Layout.MaxPFN<<arch.PageShift {
+		return nil, fmt.Errorf("%s: %#x is beyond the end of memory (%#x): no frame is there", c.Name, pa, m.Layout.MaxPFN<<arch.PageShift)
+	}
 	if pa >= m.Layout.MaxLowPFN<<arch.PageShift {
 		return nil, fmt.Errorf("%s: %#x is above lowmem (which ends at %#x): a highmem frame has no permanent kernel address; map it with kmap or kmap_local_page", c.Name, pa, m.Layout.MaxLowPFN<<arch.PageShift)
 	}
@@ -149,8 +152,10 @@ func addrRule(m *kernelmodel.Machine, addr uint64) string {
 		return "it is a vmalloc address, whose pages are scattered in physical memory; use vmalloc_to_page"
 	case l.LastPkmap > 0 && va >= l.PkmapBase && va < l.PkmapAddr(l.LastPkmap):
 		return "it is a kmap (pkmap) address of a highmem page; use the page kmap was given"
-	case va >= l.FixaddrStart && va < l.FixaddrTop:
+	case va >= l.FixaddrStart && va < l.FixaddrTop && l.FixKmapBegin > 0:
 		return "it is a fixmap address (kmap_local_page or kmap_atomic); use the page it was given"
+	case va >= l.FixaddrStart && va < l.FixaddrTop:
+		return "it is a fixmap address, a compile-time mapping outside the direct map"
 	case va < l.PageOffset:
 		return "it is a user address; only page tables can translate it"
 	}

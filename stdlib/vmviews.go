@@ -95,6 +95,9 @@ func showVtop(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	var addr uint64
 	switch v := args[0].Value.(type) {
 	case runtime.Int:
+		if v < 0 {
+			return fmt.Errorf("show vtop: address %d is negative", int64(v))
+		}
 		addr = uint64(v)
 	case runtime.Ptr:
 		addr = v.Addr

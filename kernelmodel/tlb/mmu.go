@@ -216,6 +216,7 @@ func (m *MMU) Loaded(g *pgtable.PGD) []int {
 // ceiling, else entirely (keeping global entries when keepGlobal).
 func (m *MMU) flushOn(cpu int, start, end arch.VirtAddr, keepGlobal bool) {
 	t := m.TLBs[cpu]
+	start &^= arch.PageSize - 1
 	pages := (uint64(end) - uint64(start) + arch.PageSize - 1) / arch.PageSize
 	if pages > FlushCeiling {
 		t.FlushAll(keepGlobal)

@@ -92,7 +92,10 @@ type Allocator struct {
 	Stats       Stats
 	// areas holds every area whose addresses are taken (busy, deferred
 	// and lazy), sorted by address.
-	areas     []*Area
+	areas []*Area
+	// free holds the free ranges of the vmalloc area, lowest first,
+	// never adjacent: the kernel's free_vmap_area tree.
+	free      []span
 	lazyPages uint64
 	deferred  []*Area
 	gen       uint64
@@ -102,9 +105,12 @@ type Allocator struct {
 
 // New returns an empty vmalloc area.
 func New(l *arch.Layout, mem *phys.Mem, s *slab.Allocator, pt *pgtable.Tables, mmu *tlb.MMU) *Allocator {
-	return &Allocator{Layout: l, Mem: mem, Slab: s, PT: pt, MMU: mmu,
+	return &Allocator{Layout: l, Mem: mem, Slab: s, PT: pt, MMU: mmu, free: []span{{l.VmallocStart, l.VmallocEnd}},
 		CPU: func() int { return 0 }, InInterrupt: func() bool { return false }, Warn: func(string) {}, Comm: func() string { return "mmsim" }}
 }
+
+// span is a free range [lo, hi) of the vmalloc area.
+type span struct{ lo, hi arch.VirtAddr }
 
 // LazyMaxPages is lazy_max_pages(): fls(online CPUs) * 32 MiB of pages
 // may wait for a TLB flush before the purge.
@@ -118,11 +124,19 @@ func (a *Allocator) LazyPages() uint64 { return a.lazyPages }
 // Areas lists the areas whose addresses are taken, lowest first.
 func (a *Allocator) Areas() []*Area { return append([]*Area(nil), a.areas...) }
 
+// at returns the area, in any state, whose pages or guard page hold va.
+func (a *Allocator) at(va arch.VirtAddr) (*Area, bool) {
+	i := sort.Search(len(a.areas), func(i int) bool { return a.areas[i].End() > va })
+	if i < len(a.areas) && a.areas[i].Addr <= va {
+		return a.areas[i], true
+	}
+	return nil, false
+}
+
 // Find returns the live area whose pages or guard page hold va.
 func (a *Allocator) Find(va arch.VirtAddr) (*Area, bool) {
-	i := sort.Search(len(a.areas), func(i int) bool { return a.areas[i].End() > va })
-	if i < len(a.areas) && a.areas[i].Addr <= va && a.areas[i].State != Lazy {
-		return a.areas[i], true
+	if x, ok := a.at(va); ok && x.State != Lazy {
+		return x, true
 	}
 	return nil, false
 }
@@ -130,8 +144,8 @@ func (a *Allocator) Find(va arch.VirtAddr) (*Area, bool) {
 // Stale reports whether a TLB entry for va may outlive its PTE: va lies
 // in a lazily freed area whose flush is still pending.
 func (a *Allocator) Stale(va arch.VirtAddr) bool {
-	i := sort.Search(len(a.areas), func(i int) bool { return a.areas[i].End() > va })
-	return i < len(a.areas) && a.areas[i].Addr <= va && a.areas[i].State == Lazy
+	x, ok := a.at(va)
+	return ok && x.State == Lazy
 }
 
 // Request is one vmalloc call.
@@ -219,22 +233,42 @@ func (a *Allocator) reserve(size uint64, r Request) (*Area, bool) {
 	return nil, false
 }
 
-// lowestFit is the lowest address in the vmalloc area where size bytes
-// are free.
+// lowestFit takes size bytes from the lowest free range that holds them.
+// Its cost follows the number of free ranges (holes), which stays small:
+// freed areas come back only at a purge, and merge with their neighbours.
 func (a *Allocator) lowestFit(size uint64) (arch.VirtAddr, bool) {
-	start := a.Layout.VmallocStart
-	for _, x := range a.areas {
-		if uint64(x.Addr-start) >= size && x.Addr > start {
-			return start, true
+	for i, f := range a.free {
+		if uint64(f.hi-f.lo) < size {
+			continue
 		}
-		if x.End() > start {
-			start = x.End()
+		va := f.lo
+		a.free[i].lo += arch.VirtAddr(size)
+		if a.free[i].lo == f.hi {
+			a.free = append(a.free[:i], a.free[i+1:]...)
 		}
-	}
-	if start < a.Layout.VmallocEnd && uint64(a.Layout.VmallocEnd-start) >= size {
-		return start, true
+		return va, true
 	}
 	return 0, false
+}
+
+// give returns [lo, hi) to the free ranges, merging with its neighbours.
+func (a *Allocator) give(lo, hi arch.VirtAddr) {
+	i := sort.Search(len(a.free), func(i int) bool { return a.free[i].lo >= hi })
+	if i > 0 && a.free[i-1].hi == lo {
+		a.free[i-1].hi = hi
+		if i < len(a.free) && a.free[i].lo == hi {
+			a.free[i-1].hi = a.free[i].hi
+			a.free = append(a.free[:i], a.free[i+1:]...)
+		}
+		return
+	}
+	if i < len(a.free) && a.free[i].lo == hi {
+		a.free[i].lo = lo
+		return
+	}
+	a.free = append(a.free, span{})
+	copy(a.free[i+1:], a.free[i:])
+	a.free[i] = span{lo, hi}
 }
 
 func (a *Allocator) insert(area *Area) {
@@ -244,12 +278,12 @@ func (a *Allocator) insert(area *Area) {
 	a.areas[i] = area
 }
 
+// remove drops an area and frees its addresses.
 func (a *Allocator) remove(area *Area) {
-	for i, x := range a.areas {
-		if x == area {
-			a.areas = append(a.areas[:i], a.areas[i+1:]...)
-			return
-		}
+	i := sort.Search(len(a.areas), func(i int) bool { return a.areas[i].Addr >= area.Addr })
+	if i < len(a.areas) && a.areas[i] == area {
+		a.areas = append(a.areas[:i], a.areas[i+1:]...)
+		a.give(area.Addr, area.End())
 	}
 }
 
@@ -401,7 +435,7 @@ func (a *Allocator) Purge() bool { return a.purge() }
 
 func (a *Allocator) purge() bool {
 	var lo, hi arch.VirtAddr
-	var keep []*Area
+	keep := a.areas[:0]
 	for _, x := range a.areas {
 		if x.State != Lazy {
 			keep = append(keep, x)
@@ -411,11 +445,13 @@ func (a *Allocator) purge() bool {
 			lo = x.Addr
 		}
 		hi = max(hi, x.End())
+		a.give(x.Addr, x.End())
 	}
 	if lo == 0 {
 		return false
 	}
 	a.MMU.FlushKernelRange(a.CPU(), lo, hi)
+	clear(a.areas[len(keep):])
 	a.areas = keep
 	a.lazyPages = 0
 	a.Stats.Purges++
@@ -474,6 +510,9 @@ func (a *Allocator) Check() error {
 		return nil
 	}
 	l := a.Layout
+	if err := a.checkTiling(); err != nil {
+		return err
+	}
 	var prev *Area
 	for _, x := range a.areas {
 		if x.Addr < l.VmallocStart || x.End() > l.VmallocEnd || x.Addr%arch.PageSize != 0 || x.Size%arch.PageSize != 0 {
@@ -506,5 +545,34 @@ func (a *Allocator) Check() error {
 		}
 	}
 	a.checked, a.ptGen = a.gen, a.PT.Gen
+	return nil
+}
+
+// checkTiling verifies vmalloc-free: the areas and the free ranges tile
+// the vmalloc area exactly, and no two free ranges touch.
+func (a *Allocator) checkTiling() error {
+	at := a.Layout.VmallocStart
+	i, j := 0, 0
+	for at < a.Layout.VmallocEnd {
+		switch {
+		case i < len(a.areas) && a.areas[i].Addr == at:
+			at = a.areas[i].End()
+			i++
+		case j < len(a.free) && a.free[j].lo == at:
+			if j > 0 && a.free[j-1].hi == at {
+				return bug.Violation("vmalloc-free", "free ranges touch at %#x", uint64(at))
+			}
+			if a.free[j].hi <= at {
+				return bug.Violation("vmalloc-free", "free range at %#x is empty", uint64(at))
+			}
+			at = a.free[j].hi
+			j++
+		default:
+			return bug.Violation("vmalloc-free", "%#x is neither in an area nor free", uint64(at))
+		}
+	}
+	if at != a.Layout.VmallocEnd || i != len(a.areas) || j != len(a.free) {
+		return bug.Violation("vmalloc-free", "the areas and free ranges do not end at VMALLOC_END (%d of %d areas, %d of %d ranges)", i, len(a.areas), j, len(a.free))
+	}
 	return nil
 }
