@@ -149,6 +149,13 @@ func (m *Machine) LeaveContext() {
 	if len(m.ctx) > 0 {
 		m.ctx = m.ctx[:len(m.ctx)-1]
 	}
+	m.RunDeferred()
+}
+
+// RunDeferred runs the work interrupts deferred (the vfree()s that
+// vfree_atomic() queued for a workqueue), if the CPU is back in process
+// context; in atomic context it waits.
+func (m *Machine) RunDeferred() {
 	if !m.InAtomic() && m.Vmalloc != nil {
 		m.Vmalloc.RunDeferred()
 	}

@@ -81,6 +81,7 @@ func modelFn(fn modelBuiltin) func(th *runtime.Thread, c *runtime.Call) (runtime
 		}
 		m.Slab.Site = fmt.Sprintf("%s (%s)", c.Pos, c.Name)
 		v, err := fn(h, m, th, c)
+		m.RunDeferred()
 		m.Slab.Site = ""
 		for _, w := range m.TakeWarnings() {
 			th.Warn(c.Pos, w)
