@@ -29,17 +29,11 @@ func builtinTouch(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtim
 	if err := c.Unpack("addr", &addr, "kind?", &kind); err != nil {
 		return nil, err
 	}
-	switch kind {
-	case "read", "write":
-	case "exec":
-		if _, err := kernelAccess(m, c, addr, tlb.Exec); err != nil {
-			return nil, err
-		}
-		return nil, nil
-	default:
-		return nil, fmt.Errorf("%s: %q is not read, write or exec", c.Name, kind)
+	acc, err := parseAccess(c, kind)
+	if err != nil {
+		return nil, err
 	}
-	_, err := memAccess(m, c, addr, 1, kind == "write")
+	_, err = memAccess(m, c, addr, 1, acc)
 	return nil, err
 }
 
@@ -47,8 +41,9 @@ func builtinTouch(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtim
 // physical address: the MMU of the current CPU translates each page the
 // access touches (the TLB, then the page tables); a fault in the kernel is
 // the kernel's oops, as is a NULL-page address. A freed slab object gives
-// the KASAN report as a warning, and the access goes on.
-func memAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, size int64, write bool) (phys.PhysAddr, error) {
+// the KASAN report as a warning for a read or write (KASAN does not see
+// instruction fetches), and the access goes on.
+func memAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, size int64, acc tlb.Access) (phys.PhysAddr, error) {
 	switch size {
 	case 1, 2, 4, 8:
 	default:
@@ -65,10 +60,6 @@ func memAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, size int64,
 	if arch.VirtAddr(addr) < l.TaskSize || arch.VirtAddr(end) < l.TaskSize {
 		return 0, fmt.Errorf("%s: %#x is a user address: user memory needs a process, which is not modelled yet", c.Name, addr)
 	}
-	acc := tlb.Read
-	if write {
-		acc = tlb.Write
-	}
 	pa, err := kernelAccess(m, c, addr, acc)
 	if err != nil {
 		return 0, err
@@ -78,8 +69,8 @@ func memAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, size int64,
 			return 0, err
 		}
 	}
-	if l.IsLowmem(arch.VirtAddr(addr)) {
-		if w := m.Slab.Access(arch.VirtAddr(addr), int(size), write); w != "" {
+	if l.IsLowmem(arch.VirtAddr(addr)) && acc != tlb.Exec {
+		if w := m.Slab.Access(arch.VirtAddr(addr), int(size), acc == tlb.Write); w != "" {
 			m.Warn(w)
 		}
 	}
@@ -118,7 +109,7 @@ func builtinRead(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime
 	if err := c.Unpack("addr", &addr, "size?", &size); err != nil {
 		return nil, err
 	}
-	pa, err := memAccess(m, c, addr, size, false)
+	pa, err := memAccess(m, c, addr, size, tlb.Read)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +135,7 @@ func builtinWrite(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtim
 	if size < 8 && (value >= 1<<(8*size) || value < -(1<<(8*size-1))) {
 		return nil, fmt.Errorf("%s: %d does not fit in %d byte%s", c.Name, value, size, plural(int(size)))
 	}
-	pa, err := memAccess(m, c, addr, size, true)
+	pa, err := memAccess(m, c, addr, size, tlb.Write)
 	if err != nil {
 		return nil, err
 	}
