@@ -21,11 +21,15 @@ func (m *Machine) SetMemory(addr arch.VirtAddr, numpages int, set, clear pgtable
 	if numpages <= 0 {
 		return fmt.Errorf("numpages %d: want at least 1", numpages)
 	}
-	end := addr + arch.VirtAddr(numpages)*arch.PageSize
-	if end < addr || addr < m.Layout.TaskSize {
+	if addr < m.Layout.TaskSize {
 		return fmt.Errorf("%#x: only kernel addresses can change attributes", uint64(addr))
 	}
-	for va := addr; va < end; va += arch.PageSize {
+	if uint64(numpages) > (^uint64(0)-uint64(addr))/arch.PageSize+1 {
+		return fmt.Errorf("%d pages from %#x run past the top of the address space", numpages, uint64(addr))
+	}
+	end := addr + arch.VirtAddr(numpages)*arch.PageSize // 0 when the range ends at the top
+	last := end - arch.PageSize
+	for va := addr; ; va += arch.PageSize {
 		w := m.PT.Walk(m.PT.Init, va)
 		if !w.Mapped {
 			return fmt.Errorf("%#x is not mapped (%s)", uint64(va), w.Reason)
@@ -33,10 +37,16 @@ func (m *Machine) SetMemory(addr arch.VirtAddr, numpages int, set, clear pgtable
 		if w.Size != arch.PageSize {
 			return fmt.Errorf("%#x is mapped by a %d KiB page; the model does not split large pages", uint64(va), w.Size>>10)
 		}
+		if va == last {
+			break
+		}
 	}
-	for va := addr; va < end; va += arch.PageSize {
+	for va := addr; ; va += arch.PageSize {
 		m.PT.Update(m.PT.Init, va, set, clear)
+		if va == last {
+			break
+		}
 	}
-	m.MMU.FlushKernelRange(m.CPU(), addr, end)
+	m.MMU.FlushKernelRange(m.CPU(), addr, last+arch.PageSize-1)
 	return nil
 }

@@ -646,9 +646,12 @@ func TestVmallocInInterruptIsBug(t *testing.T) {
 }
 
 // TestVfreeNoop checks vfree's cheap cases (facts §6 "vfree"): vfree(NULL)
-// does nothing, in any context; an address that starts no busy area — one
-// never allocated, the middle of an area, its guard page, an area already
-// freed — gets "Trying to vfree() nonexistent vm area" and changes nothing.
+// does nothing, in any context; an address no live area holds — one never
+// allocated, an area already freed, a lowmem or user address — gets
+// "Trying to vfree() nonexistent vm area" and changes nothing; an address
+// that is not page aligned first gets remove_vm_area()'s "Trying to
+// vfree() bad address". In interrupt context the address is queued as it
+// is and the warnings come when the workqueue runs.
 func TestVfreeNoop(t *testing.T) {
 	m := vmBoot(t, "x86 mem=1G")
 	a := mustVmalloc(t, m, 4*page, phys.GFPKernel)
@@ -673,16 +676,15 @@ func TestVfreeNoop(t *testing.T) {
 	}
 
 	bad := []struct {
-		name string
-		va   arch.VirtAddr
+		name      string
+		va        arch.VirtAddr
+		unaligned bool
 	}{
-		{"never allocated", m.Layout.VmallocStart + 0x100000},
-		{"middle of an area", a.Addr + page},
-		{"unaligned start", a.Addr + 8},
-		{"guard page", a.End() - page},
-		{"freed already", gone.Addr},
-		{"lowmem address", m.Layout.PageOffset + 0x100000},
-		{"user address", 0x08048000},
+		{"never allocated", m.Layout.VmallocStart + 0x100000, false},
+		{"unaligned start", a.Addr + 8, true},
+		{"freed already", gone.Addr, false},
+		{"lowmem address", m.Layout.PageOffset + 0x100000, false},
+		{"user address", 0x08048000, false},
 	}
 	for _, k := range []kernelmodel.ContextKind{"", kernelmodel.CtxIRQ} {
 		for _, b := range bad {
@@ -690,27 +692,56 @@ func TestVfreeNoop(t *testing.T) {
 				before := snap(m)
 				if k != "" {
 					enter(t, m, k)
-				}
-				if err := m.Vmalloc.Free(b.va); err != nil {
+					if err := m.Vmalloc.Free(b.va); err != nil {
+						t.Fatalf("vfree(%#x) in %s: %v", uint64(b.va), k, err)
+					}
+					noWarnings(t, m, "queueing a bad vfree")
+					if d := m.Vmalloc.Deferred(); len(d) != 1 || d[0] != b.va {
+						t.Errorf("deferred %v, want [%#x]", d, uint64(b.va))
+					}
+					leave(t, m)
+				} else if err := m.Vmalloc.Free(b.va); err != nil {
 					t.Fatalf("vfree(%#x): %v, want a warning only", uint64(b.va), err)
 				}
-				if k != "" {
-					leave(t, m)
-				}
 				check(t, m, "bad vfree")
-				w := takeWarning(t, m, "vfree("+b.name+")", "Trying to vfree() nonexistent vm area")
-				if len(w) != 1 || !strings.Contains(w[0], fmt.Sprintf("%#x", uint64(b.va))) {
-					t.Errorf("warnings %q, want one naming %#x", w, uint64(b.va))
+				w := m.TakeWarnings()
+				want := []string{fmt.Sprintf("Trying to vfree() nonexistent vm area (%#x)", uint64(b.va))}
+				if b.unaligned {
+					want = append([]string{fmt.Sprintf("Trying to vfree() bad address (%#x)", uint64(b.va))}, want...)
+				}
+				if !slices.Equal(w, want) {
+					t.Errorf("warnings %q, want %q", w, want)
 				}
 				sameSnapshot(t, "bad vfree", before, snap(m))
-				if len(m.Vmalloc.DeferredAreas()) != 0 || m.Vmalloc.Stats.DeferredFrees != 0 {
-					t.Errorf("a bad vfree was deferred")
+				if len(m.Vmalloc.Deferred()) != 0 {
+					t.Errorf("a deferred vfree is still queued")
 				}
 			})
 		}
 	}
 	if a.State != vmalloc.Busy || len(a.Pages) != 4 {
 		t.Errorf("the area was touched by bad vfrees: state %d, %d pages", a.State, len(a.Pages))
+	}
+}
+
+// TestVfreeInsideArea: the kernel finds the area to free by containment
+// (__find_vmap_area()), so a page-aligned address in the middle of an
+// area, or in its guard page, frees the whole area.
+func TestVfreeInsideArea(t *testing.T) {
+	for _, off := range []uint64{page, 3 * page, 4 * page} {
+		t.Run(fmt.Sprintf("offset %#x", off), func(t *testing.T) {
+			m := vmBoot(t, "x86 mem=1G")
+			a := mustVmalloc(t, m, 4*page, phys.GFPKernel)
+			free := m.Phys.NrFreePages()
+			if err := m.Vmalloc.Free(a.Addr + arch.VirtAddr(off)); err != nil {
+				t.Fatal(err)
+			}
+			check(t, m, "vfree inside")
+			noWarnings(t, m, "vfree inside")
+			if a.State != vmalloc.Lazy || m.Phys.NrFreePages()-free != 4 {
+				t.Errorf("state %d, %d pages freed; want the whole area lazy and 4 pages back", a.State, m.Phys.NrFreePages()-free)
+			}
+		})
 	}
 }
 
@@ -760,8 +791,8 @@ func TestVfreeFromInterruptIsDeferred(t *testing.T) {
 			if a.State != vmalloc.Deferred || len(a.Pages) != 3 {
 				t.Errorf("state %d with %d pages, want Deferred with 3", a.State, len(a.Pages))
 			}
-			if d := m.Vmalloc.DeferredAreas(); len(d) != 1 || d[0] != a {
-				t.Errorf("DeferredAreas %v", d)
+			if d := m.Vmalloc.Deferred(); len(d) != 1 || d[0] != a.Addr {
+				t.Errorf("Deferred %v", d)
 			}
 			if !slices.Contains(m.Vmalloc.Areas(), a) || m.Phys.NrFreePages() != free || m.Vmalloc.LazyPages() != 0 {
 				t.Errorf("a deferred area must stay listed and keep its pages")
@@ -775,14 +806,14 @@ func TestVfreeFromInterruptIsDeferred(t *testing.T) {
 			if m.Vmalloc.Stats.DeferredFrees != 1 || m.Vmalloc.Stats.Frees != 0 {
 				t.Errorf("DeferredFrees %d, Frees %d", m.Vmalloc.Stats.DeferredFrees, m.Vmalloc.Stats.Frees)
 			}
-			// A second vfree of the same address, still in the irq, finds
-			// no busy area.
+			// A second vfree of the same address, still in the irq, is
+			// queued too; the workqueue's second free finds no area.
 			if err := m.Vmalloc.Free(a.Addr); err != nil {
 				t.Fatal(err)
 			}
-			takeWarning(t, m, "double deferred vfree", "Trying to vfree() nonexistent vm area")
-			if m.Vmalloc.Stats.DeferredFrees != 1 {
-				t.Errorf("double deferred vfree deferred twice")
+			noWarnings(t, m, "double deferred vfree")
+			if m.Vmalloc.Stats.DeferredFrees != 2 {
+				t.Errorf("DeferredFrees %d after two vfrees in the irq", m.Vmalloc.Stats.DeferredFrees)
 			}
 			for i := len(stack) - 1; i > 0; i-- {
 				leave(t, m)
@@ -791,8 +822,8 @@ func TestVfreeFromInterruptIsDeferred(t *testing.T) {
 				}
 			}
 			leave(t, m)
-			if a.State != vmalloc.Lazy || len(m.Vmalloc.DeferredAreas()) != 0 {
-				t.Errorf("back in process context: state %d, %d deferred", a.State, len(m.Vmalloc.DeferredAreas()))
+			if a.State != vmalloc.Lazy || len(m.Vmalloc.Deferred()) != 0 {
+				t.Errorf("back in process context: state %d, %d deferred", a.State, len(m.Vmalloc.Deferred()))
 			}
 			if got := m.Phys.NrFreePages() - free; got != 3 {
 				t.Errorf("%d pages freed, want 3", got)
@@ -803,7 +834,7 @@ func TestVfreeFromInterruptIsDeferred(t *testing.T) {
 			if keep.State != vmalloc.Busy {
 				t.Errorf("the other area was freed too")
 			}
-			noWarnings(t, m, "deferred work")
+			takeWarning(t, m, "the second deferred vfree", "Trying to vfree() nonexistent vm area")
 		})
 	}
 }

@@ -657,7 +657,12 @@ func (th *Thread) context(fr *frame, s *lang.ContextStmt) (ctrl, error) {
 	if err != nil {
 		return ctrlNone, err
 	}
-	defer leave()
+	defer func() {
+		leave()
+		if l, ok := th.Host.(ContextLeaver); ok {
+			l.Left(th, s.End)
+		}
+	}()
 	return th.execBlock(fr, s.Body)
 }
 

@@ -9,6 +9,13 @@ import (
 	"mmsim/lang"
 )
 
+// ContextLeaver is a Host with something to report once a context block
+// has ended: the model runs work deferred to process context then, and its
+// warnings belong to the block's end.
+type ContextLeaver interface {
+	Left(th *Thread, end lang.Pos)
+}
+
 // Host connects the interpreter to the machine model; stdlib implements it.
 type Host interface {
 	// Boot builds the machine from a machine line, or the default (or the

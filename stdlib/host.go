@@ -148,6 +148,17 @@ func (h *Host) Enter(th *runtime.Thread, kind string, arg runtime.Value) (func()
 	return m.LeaveContext, nil
 }
 
+// Left implements runtime.ContextLeaver: warnings of the work that ran
+// when the context ended (deferred vfree()s) are reported at its end.
+func (h *Host) Left(th *runtime.Thread, end lang.Pos) {
+	if h.Machine == nil {
+		return
+	}
+	for _, w := range h.Machine.TakeWarnings() {
+		th.Warn(end, w)
+	}
+}
+
 // Interrupt implements runtime.Host: the int instruction.
 func (h *Host) Interrupt(th *runtime.Thread, vector int64) error {
 	if vector != 0x80 {

@@ -293,7 +293,10 @@ func argPage(m *kernelmodel.Machine, c *runtime.Call, v runtime.Value) (Page, er
 	if !ok {
 		hint := ""
 		if _, isPtr := v.(runtime.Ptr); isPtr {
-			hint = " (for an address use virt_to_page, or free_pages instead of __free_pages)"
+			hint = " (for an address use virt_to_page)"
+			if strings.HasPrefix(c.Name, "__free_page") {
+				hint = " (for an address use virt_to_page, or free_pages instead of __free_pages)"
+			}
 		}
 		return Page{}, fmt.Errorf("%s: want a page, not %s%s", c.Name, v.Type(), hint)
 	}

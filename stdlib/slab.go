@@ -450,10 +450,16 @@ func builtinVirtToPhys(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *r
 	if err := c.Unpack("addr", &addr); err != nil {
 		return nil, err
 	}
-	if !m.Layout.IsLowmem(arch.VirtAddr(addr)) {
-		return nil, fmt.Errorf("%s: %#x is not a direct-map address (lowmem is %#x-%#x): %s", c.Name, addr, uint64(m.Layout.PageOffset), uint64(m.Layout.HighMemory)-1, addrRule(m, addr))
+	l := m.Layout
+	if k := l.KernelText; k != 0 && addr >= uint64(k) && addr < uint64(k)+l.KernelEnd {
+		// x86_64's __phys_addr(): the kernel image's own mapping at
+		// __START_KERNEL_map translates too.
+		return runtime.Ptr{Addr: addr - uint64(k)}, nil
 	}
-	return runtime.Ptr{Addr: addr - uint64(m.Layout.PageOffset)}, nil
+	if !l.IsLowmem(arch.VirtAddr(addr)) {
+		return nil, fmt.Errorf("%s: %#x is not a direct-map address (lowmem is %#x-%#x): %s", c.Name, addr, uint64(l.PageOffset), uint64(l.HighMemory)-1, addrRule(m, addr))
+	}
+	return runtime.Ptr{Addr: addr - uint64(l.PageOffset)}, nil
 }
 
 func builtinPhysContiguous(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {

@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"mmsim/kernelmodel"
@@ -322,6 +323,13 @@ func builtinKvmalloc(zero phys.GFP) modelBuiltin {
 		}
 		if size < 0 {
 			return nil, fmt.Errorf("%s: size %d is negative", c.Name, size)
+		}
+		if size > math.MaxInt32 {
+			// __kvmalloc_node(): "Don't even allow crazy sizes".
+			if gfp&phys.GfpNoWarn == 0 {
+				m.Warn(fmt.Sprintf("%s(%d): WARN_ON_ONCE(size > INT_MAX) in __kvmalloc_node, returning NULL", c.Name, size))
+			}
+			return runtime.Null, nil
 		}
 		gfp |= zero
 		kgfp := gfp

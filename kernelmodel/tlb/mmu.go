@@ -217,12 +217,16 @@ func (m *MMU) Loaded(g *pgtable.PGD) []int {
 func (m *MMU) flushOn(cpu int, start, end arch.VirtAddr, keepGlobal bool) {
 	t := m.TLBs[cpu]
 	start &^= arch.PageSize - 1
-	pages := (uint64(end) - uint64(start) + arch.PageSize - 1) / arch.PageSize
-	if pages > FlushCeiling {
+	if end <= start {
+		return
+	}
+	// The byte count, not a page count rounded up, so that a range
+	// reaching the top of the address space cannot overflow.
+	if uint64(end-start) > FlushCeiling*arch.PageSize {
 		t.FlushAll(keepGlobal)
 		return
 	}
-	for va := start; va < end; va += arch.PageSize {
+	for va := start; va < end && va >= start; va += arch.PageSize {
 		t.FlushOne(va, m.shifts)
 	}
 }

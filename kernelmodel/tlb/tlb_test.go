@@ -992,3 +992,16 @@ func TestCheckCoherentNX(t *testing.T) {
 		}
 	}
 }
+
+// TestFlushToTheTop: a kernel range ending at the top of the address space
+// is far above the 33-page ceiling and is one full flush per CPU, without
+// a page count that overflows or a loop that wraps.
+func TestFlushToTheTop(t *testing.T) {
+	m := boot(t, "x86_64 mem=1G cpus=2")
+	m.MMU.FlushKernelRange(0, 0, ^arch.VirtAddr(0))
+	m.MMU.FlushKernelRange(0, ^arch.VirtAddr(0)&^(arch.PageSize-1), ^arch.VirtAddr(0))
+	s0, s1 := m.MMU.TLBs[0].Stats, m.MMU.TLBs[1].Stats
+	if s0.LocalFlushAll != 1 || s1.LocalFlushAll != 1 || s0.LocalFlushOne != 1 || s1.LocalFlushOne != 1 {
+		t.Errorf("cpu0 %+v cpu1 %+v; want one full flush and one invlpg each", s0, s1)
+	}
+}

@@ -97,7 +97,7 @@ type Allocator struct {
 	// never adjacent: the kernel's free_vmap_area tree.
 	free      []span
 	lazyPages uint64
-	deferred  []*Area
+	deferred  []arch.VirtAddr
 	gen       uint64
 	checked   uint64
 	ptGen     uint64
@@ -368,23 +368,24 @@ func (a *Allocator) freeParts(area *Area) {
 }
 
 // Free models mm/vmalloc.c:vfree(): NULL does nothing; in interrupt
-// context the area goes on the deferred list (vfree_atomic()) and the
+// context the address goes on the deferred list (vfree_atomic()) and the
 // workqueue frees it later (RunDeferred); with a spinlock held it is a
-// sleep in atomic context; an address that starts no area gets the
-// kernel's warning and nothing happens. Otherwise the pages are unmapped
-// and freed, and the addresses wait for the lazy TLB purge.
+// sleep in atomic context. An address that is not page aligned gets
+// remove_vm_area()'s "Trying to vfree() bad address" warning, then, like
+// any address no live area holds, vfree()'s "Trying to vfree() nonexistent
+// vm area", and nothing happens. An aligned address anywhere in an area
+// (its guard page too) frees the whole area, since the kernel looks the
+// area up by containment (__find_vmap_area()). The pages are unmapped and
+// freed, and the addresses wait for the lazy TLB purge.
 func (a *Allocator) Free(va arch.VirtAddr) error {
 	if a.InInterrupt() {
 		if va == 0 {
 			return nil
 		}
-		area, ok := a.startOf(va)
-		if !ok {
-			a.Warn(fmt.Sprintf("Trying to vfree() nonexistent vm area (%#x)", uint64(va)))
-			return nil
+		if area, ok := a.Find(va); ok && area.State == Busy && va%arch.PageSize == 0 {
+			area.State = Deferred
 		}
-		area.State = Deferred
-		a.deferred = append(a.deferred, area)
+		a.deferred = append(a.deferred, va)
 		a.Stats.DeferredFrees++
 		a.gen++
 		return nil
@@ -395,22 +396,22 @@ func (a *Allocator) Free(va arch.VirtAddr) error {
 	if va == 0 {
 		return nil
 	}
-	area, ok := a.startOf(va)
-	if !ok {
-		a.Warn(fmt.Sprintf("Trying to vfree() nonexistent vm area (%#x)", uint64(va)))
-		return nil
-	}
-	a.vfree(area)
+	a.free1(va)
 	return nil
 }
 
-// startOf returns the busy area that starts at va (find_vm_area()).
-func (a *Allocator) startOf(va arch.VirtAddr) (*Area, bool) {
-	area, ok := a.Find(va)
-	if !ok || area.Addr != va || area.State != Busy {
-		return nil, false
+// free1 is vfree() of one address in process context, also for the
+// workqueue that frees what vfree_atomic() queued.
+func (a *Allocator) free1(va arch.VirtAddr) {
+	if va%arch.PageSize != 0 {
+		a.Warn(fmt.Sprintf("Trying to vfree() bad address (%#x)", uint64(va)))
 	}
-	return area, true
+	area, ok := a.Find(va)
+	if va%arch.PageSize != 0 || !ok {
+		a.Warn(fmt.Sprintf("Trying to vfree() nonexistent vm area (%#x)", uint64(va)))
+		return
+	}
+	a.vfree(area)
 }
 
 // vfree unmaps an area without flushing the TLB, frees its pages and
@@ -464,13 +465,13 @@ func (a *Allocator) purge() bool {
 func (a *Allocator) RunDeferred() {
 	list := a.deferred
 	a.deferred = nil
-	for _, area := range list {
-		a.vfree(area)
+	for _, va := range list {
+		a.free1(va)
 	}
 }
 
-// Deferred lists the areas waiting for the deferred free.
-func (a *Allocator) DeferredAreas() []*Area { return append([]*Area(nil), a.deferred...) }
+// Deferred lists the addresses waiting for the deferred free.
+func (a *Allocator) Deferred() []arch.VirtAddr { return append([]arch.VirtAddr(nil), a.deferred...) }
 
 // ToPage models vmalloc_to_page(): the frame mapped at a vmalloc
 // address, by a walk of init_mm; ok is false when nothing is mapped.
