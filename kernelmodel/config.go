@@ -55,6 +55,28 @@ func DefaultConfig() Config {
 	return c
 }
 
+// ParseConfig reads a machine line given as text, such as "x86_64
+// mem=8G" (the word machine is optional), as the command line's --machine
+// and Go callers write it.
+func ParseConfig(line string) (Config, error) {
+	fields := strings.Fields(line)
+	if len(fields) > 0 && fields[0] == "machine" {
+		fields = fields[1:]
+	}
+	if len(fields) == 0 {
+		return Config{}, fmt.Errorf("empty machine line (want for example \"x86_64 mem=8G\")")
+	}
+	var settings []Setting
+	for _, f := range fields[1:] {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			return Config{}, fmt.Errorf("%q is not key=value", f)
+		}
+		settings = append(settings, Setting{Key: k, Value: v})
+	}
+	return NewConfig(Arch(fields[0]), settings)
+}
+
 // Setting is one key=value of a machine line.
 type Setting struct{ Key, Value string }
 

@@ -76,6 +76,16 @@ func Boot(cfg Config) (*Machine, error) {
 	return m, nil
 }
 
+// BootLine boots the machine of a machine line given as text
+// (ParseConfig).
+func BootLine(line string) (*Machine, error) {
+	cfg, err := ParseConfig(line)
+	if err != nil {
+		return nil, err
+	}
+	return Boot(cfg)
+}
+
 // Comm is the name of the task the current code runs as: the script
 // itself, "mmsim", outside any process.
 func (m *Machine) Comm() string { return "mmsim" }

@@ -1,7 +1,6 @@
 package kernelmodel_test
 
 import (
-	"strings"
 	"testing"
 
 	"mmsim/kernelmodel"
@@ -46,13 +45,7 @@ func TestDirectMapTranslates(t *testing.T) {
 
 func mustConfig(t *testing.T, line string) kernelmodel.Config {
 	t.Helper()
-	fields := strings.Fields(line)
-	var s []kernelmodel.Setting
-	for _, f := range fields[1:] {
-		k, v, _ := strings.Cut(f, "=")
-		s = append(s, kernelmodel.Setting{Key: k, Value: v})
-	}
-	c, err := kernelmodel.NewConfig(kernelmodel.Arch(fields[0]), s)
+	c, err := kernelmodel.ParseConfig(line)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package kernelmodel_test
 
 import (
-	"strings"
 	"testing"
 
 	"mmsim/kernelmodel"
@@ -12,17 +11,7 @@ import (
 // benchMachine boots a machine from a machine line for a benchmark.
 func benchMachine(b *testing.B, line string) *kernelmodel.Machine {
 	b.Helper()
-	fields := strings.Fields(line)
-	var s []kernelmodel.Setting
-	for _, f := range fields[1:] {
-		k, v, _ := strings.Cut(f, "=")
-		s = append(s, kernelmodel.Setting{Key: k, Value: v})
-	}
-	cfg, err := kernelmodel.NewConfig(kernelmodel.Arch(fields[0]), s)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m, err := kernelmodel.Boot(cfg)
+	m, err := kernelmodel.BootLine(line)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -82,24 +82,7 @@ func (h *Host) Boot(th *runtime.Thread, m *lang.MachineStmt) error {
 
 // ParseMachine parses a machine line such as "x86_64 mem=8G" (the word
 // machine is optional), for --machine.
-func ParseMachine(line string) (kernelmodel.Config, error) {
-	fields := strings.Fields(line)
-	if len(fields) > 0 && fields[0] == "machine" {
-		fields = fields[1:]
-	}
-	if len(fields) == 0 {
-		return kernelmodel.Config{}, fmt.Errorf("empty machine line (want for example \"x86_64 mem=8G\")")
-	}
-	var settings []kernelmodel.Setting
-	for _, f := range fields[1:] {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return kernelmodel.Config{}, fmt.Errorf("%q is not key=value", f)
-		}
-		settings = append(settings, kernelmodel.Setting{Key: k, Value: v})
-	}
-	return kernelmodel.NewConfig(kernelmodel.Arch(fields[0]), settings)
-}
+func ParseMachine(line string) (kernelmodel.Config, error) { return kernelmodel.ParseConfig(line) }
 
 // modelErr gives a model error its runtime kind.
 func modelErr(err error) error {

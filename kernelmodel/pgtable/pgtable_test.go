@@ -48,17 +48,7 @@ const (
 
 func boot(t testing.TB, line string) *kernelmodel.Machine {
 	t.Helper()
-	fields := strings.Fields(line)
-	var s []kernelmodel.Setting
-	for _, f := range fields[1:] {
-		k, v, _ := strings.Cut(f, "=")
-		s = append(s, kernelmodel.Setting{Key: k, Value: v})
-	}
-	c, err := kernelmodel.NewConfig(kernelmodel.Arch(fields[0]), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := kernelmodel.Boot(c)
+	m, err := kernelmodel.BootLine(line)
 	if err != nil {
 		t.Fatal(err)
 	}
