@@ -3,10 +3,12 @@ package kernelmodel_test
 import (
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"mmsim/kernelmodel"
 	"mmsim/kernelmodel/arch"
+	"mmsim/kernelmodel/highmem"
 	"mmsim/kernelmodel/pgtable"
 	"mmsim/kernelmodel/phys"
 	"mmsim/kernelmodel/tlb"
@@ -15,20 +17,36 @@ import (
 
 // TestAddressSpaceProperty drives the kernel address space with random
 // operations from fixed seeds — vmalloc and vfree (also from interrupts),
-// kmap and kunmap, kmap_local and kmap_atomic with their unmaps, accesses
-// through the MMU on random CPUs, attribute changes, flushes, purges, and
-// PGDs coming and going — and runs every invariant after each step. It also
-// checks the model's answers against a shadow: each live vmalloc area
-// translates, page by page, to the frames it owns, and holds the bytes last
-// written through it.
+// kmap and kunmap, kmap_local and kmap_atomic of highmem and lowmem pages
+// with their unmaps (now and then out of order), accesses through the MMU
+// on random CPUs, attribute changes, flushes, purges, PGDs coming and
+// going, and cpu blocks, some ending with a kmap_local slot held — and
+// runs every invariant after each step. It also checks the model's answers
+// against a shadow: each live vmalloc area translates, page by page, to the
+// frames it owns, and holds the bytes last written through it; the LIFO
+// warning comes once per machine, for fixmap slots only; the TLB counters
+// move as arch/x86/mm/tlb.c counts them.
 func TestAddressSpaceProperty(t *testing.T) {
+	var seen propertySeen
 	for _, line := range []string{"x86 mem=256M cpus=2 tlb=8", "x86 mem=1G paging=pae cpus=3 tlb=16", "x86_64 mem=512M cpus=4 tlb=32", "x86_64 mem=512M paging=5level cpus=1 tlb=4"} {
 		for seed := int64(1); seed <= 3; seed++ {
 			t.Run(fmt.Sprintf("%s/seed=%d", line, seed), func(t *testing.T) {
-				propertyRun(t, line, seed, 600)
+				s := propertyRun(t, line, seed, 600)
+				seen.lifoWarnings += s.lifoWarnings
+				seen.leaveErrors += s.leaveErrors
 			})
 		}
 	}
+	// The seeds reach the rare paths: a non-LIFO unmap of a slot (the
+	// PAE machine has highmem), a cpu block left with a slot held.
+	if !t.Failed() && (seen.lifoWarnings == 0 || seen.leaveErrors == 0) {
+		t.Errorf("the seeds never reached a path: %+v", seen)
+	}
+}
+
+// propertySeen counts the rare events a run went through.
+type propertySeen struct {
+	lifoWarnings, leaveErrors int
 }
 
 type shadowArea struct {
@@ -37,7 +55,7 @@ type shadowArea struct {
 	bytes map[arch.VirtAddr]byte
 }
 
-func propertyRun(t *testing.T, line string, seed int64, steps int) {
+func propertyRun(t *testing.T, line string, seed int64, steps int) (seen propertySeen) {
 	m := vmBoot(t, line)
 	rng := rand.New(rand.NewSource(seed))
 	var areas []*shadowArea
@@ -69,9 +87,28 @@ func propertyRun(t *testing.T, line string, seed int64, steps int) {
 	for i := 0; i < 24; i++ {
 		pages = append(pages, highPage())
 	}
-	sleep := func(fn string) error { return m.Phys.MightSleep(phys.GFPKernel, fn) }
+	// Lowmem pages too, for kmap_local: they take no fixmap slot.
+	var lowPages []phys.PFN
+	for i := 0; i < 4; i++ {
+		pfn, ok, err := m.Phys.AllocPages(phys.Request{GFP: phys.GFPKernel, Order: 0})
+		if err != nil || !ok {
+			t.Fatalf("alloc kernel page: %v %v", ok, err)
+		}
+		lowPages = append(lowPages, pfn)
+	}
+	sleep := func(fn string) error { return m.Phys.MightSleepIn("include/linux/highmem-internal.h", fn) }
+	// lifoWarned: kunmap_local_indexed()'s WARN_ON_ONCE fired.
+	lifoWarned := false
+	// flushStats are the counters a flush changes (not the hits, misses
+	// and evictions of the accesses).
+	flushStats := func() tlb.Stats {
+		s := m.MMU.Total()
+		return tlb.Stats{Invlpg: s.Invlpg, FullFlushes: s.FullFlushes, CR3Loads: s.CR3Loads, LocalFlushAll: s.LocalFlushAll,
+			LocalFlushOne: s.LocalFlushOne, RemoteFlush: s.RemoteFlush, RemoteFlushReceived: s.RemoteFlushReceived}
+	}
+	cpus := uint64(m.Config.CPUs)
 	for step := 0; step < steps; step++ {
-		op := rng.Intn(12)
+		op := rng.Intn(13)
 		what := ""
 		if m.InAtomic() && (op <= 2 || op == 5 || op == 9) {
 			// With kmap_atomic held nothing may sleep: vmalloc, vfree,
@@ -79,8 +116,12 @@ func propertyRun(t *testing.T, line string, seed int64, steps int) {
 			what = fmt.Sprintf("op %d in atomic context", op)
 			var err error
 			switch op {
-			case 0, 1:
-				_, _, err = m.Vmalloc.Alloc(vmalloc.Request{Size: page, GFP: phys.GFPKernel, Caller: "prop", Func: "vmalloc"})
+			case 0, 1: // alloc_vmap_area()'s might_sleep() ignores the mask
+				gfp := phys.GFPKernel
+				if op == 1 {
+					gfp = phys.GFPAtomic
+				}
+				_, _, err = m.Vmalloc.Alloc(vmalloc.Request{Size: page, GFP: gfp, Caller: "prop", Func: "vmalloc"})
 			case 2:
 				err = m.Vmalloc.Free(m.Layout.VmallocStart)
 			case 5:
@@ -88,7 +129,7 @@ func propertyRun(t *testing.T, line string, seed int64, steps int) {
 			case 9:
 				_, _, err = m.PT.NewPGD("atomic")
 			}
-			if !isBug(err) {
+			if !isBug(err) || !strings.Contains(err.Error(), "sleeping function called from invalid context") {
 				t.Fatalf("step %d %s: got %v, want a sleeping-in-atomic BUG", step, what, err)
 			}
 			check(t, m, what)
@@ -186,17 +227,47 @@ func propertyRun(t *testing.T, line string, seed int64, steps int) {
 				}
 				kmapped = append(kmapped, pfn)
 			}
-		case 6: // kmap_local / kmap_atomic, undone in LIFO order
+		case 6: // kmap_local / kmap_atomic, mostly undone in LIFO order
 			if len(locals) > 0 && (len(locals) >= 14 || rng.Intn(2) == 0) {
 				n := len(locals) - 1
-				what = fmt.Sprintf("kunmap_local(%#x)", uint64(locals[n]))
+				if rng.Intn(6) == 0 {
+					n = rng.Intn(len(locals)) // any of them
+					// A lowmem page mapped twice has one address: the
+					// most recent mapping is the one undone.
+					for i := n + 1; i < len(locals); i++ {
+						if locals[i] == locals[n] {
+							n = i
+						}
+					}
+				}
+				// The warning's rule: a fixmap slot that is not the top
+				// slot (lowmem entries hold none), the first time only.
+				l, _ := m.Highmem.LocalAddress(locals[n])
+				top := -1
+				for i, va := range locals {
+					if x, _ := m.Highmem.LocalAddress(va); x.Mapped {
+						top = i
+					}
+				}
+				warn := l.Mapped && top != n && !lifoWarned
+				what = fmt.Sprintf("kunmap_local(%#x) of %d, top slot %d", uint64(locals[n]), n, top)
 				if err := m.Highmem.KunmapLocal(locals[n], localAtomic[n]); err != nil {
 					t.Fatalf("step %d %s: %v", step, what, err)
 				}
-				locals, localAtomic = locals[:n], localAtomic[:n]
+				locals, localAtomic = append(locals[:n], locals[n+1:]...), append(localAtomic[:n], localAtomic[n+1:]...)
+				if warn {
+					lifoWarned = true
+					seen.lifoWarnings++
+					if w := m.TakeWarnings(); len(w) != 1 || !strings.Contains(w[0], "LIFO") {
+						t.Fatalf("step %d %s: warnings %q, want the LIFO warning", step, what, w)
+					}
+				}
 			} else {
 				atomic := rng.Intn(2) == 0
 				pfn := pages[rng.Intn(len(pages))]
+				if rng.Intn(4) == 0 {
+					pfn = lowPages[rng.Intn(len(lowPages))]
+				}
 				what = fmt.Sprintf("kmap_local(%#x) atomic=%v", uint64(pfn), atomic)
 				va, err := m.Highmem.KmapLocal(pfn, atomic)
 				if err != nil {
@@ -211,6 +282,7 @@ func propertyRun(t *testing.T, line string, seed int64, steps int) {
 			}
 			a := areas[rng.Intn(len(areas))]
 			what = fmt.Sprintf("set_memory_ro/rw(%#x, %d)", uint64(a.va), a.pages)
+			before := flushStats()
 			if err := m.SetMemory(a.va, a.pages, 0, pgtable.RW); err != nil {
 				t.Fatalf("step %d %s: %v", step, what, err)
 			}
@@ -221,11 +293,32 @@ func propertyRun(t *testing.T, line string, seed int64, steps int) {
 			if err := m.SetMemory(a.va, a.pages, pgtable.RW, 0); err != nil {
 				t.Fatalf("step %d %s: %v", step, what, err)
 			}
+			// cpa_flush(), twice: up to 33 pages an invlpg per page on
+			// every CPU and no vmstat event; above, flush_tlb_all(): one
+			// nr_tlb_remote_flush, and on every CPU a full flush and one
+			// nr_tlb_remote_flush_received.
+			want := tlb.Stats{Invlpg: 2 * cpus * uint64(a.pages)}
+			if a.pages > tlb.FlushCeiling {
+				want = tlb.Stats{FullFlushes: 2 * cpus, RemoteFlush: 2, RemoteFlushReceived: 2 * cpus}
+			}
+			if got := statsDelta(flushStats(), before); got != want {
+				t.Fatalf("step %d %s: flush counters went up by %+v, want %+v", step, what, got, want)
+			}
 		case 8: // flushes and purges
 			what = "flush"
 			switch rng.Intn(3) {
 			case 0:
-				m.MMU.FlushKernelRange(rng.Intn(m.Config.CPUs), m.Layout.VmallocStart, m.Layout.VmallocStart+arch.VirtAddr(rng.Intn(64)*page))
+				// flush_tlb_kernel_range(): every CPU, whoever asks.
+				n := uint64(rng.Intn(64))
+				before := flushStats()
+				m.MMU.FlushKernelRange(rng.Intn(m.Config.CPUs), m.Layout.VmallocStart, m.Layout.VmallocStart+arch.VirtAddr(n*page))
+				want := tlb.Stats{Invlpg: cpus * n}
+				if n > tlb.FlushCeiling {
+					want = tlb.Stats{FullFlushes: cpus, RemoteFlushReceived: cpus}
+				}
+				if got := statsDelta(flushStats(), before); got != want {
+					t.Fatalf("step %d flush_tlb_kernel_range of %d pages: counters went up by %+v, want %+v", step, n, got, want)
+				}
 			case 1:
 				m.Vmalloc.Purge()
 			case 2:
@@ -255,6 +348,66 @@ func propertyRun(t *testing.T, line string, seed int64, steps int) {
 				pgds = append(pgds, g)
 				m.MMU.SwitchMM(rng.Intn(m.Config.CPUs), g)
 			}
+		case 10: // a cpu block, sometimes left with a kmap_local mapping held
+			c := rng.Intn(m.Config.CPUs)
+			what = fmt.Sprintf("cpu %d", c)
+			err := m.EnterContext(kernelmodel.Context{Kind: kernelmodel.CtxCPU, CPU: c})
+			switch {
+			case m.InAtomic():
+				if !isBug(err) {
+					t.Fatalf("step %d %s with kmap_atomic held: %v, want scheduling while atomic", step, what, err)
+				}
+			case m.Highmem.LocalSlots() > 0 && c != m.CPU():
+				if err == nil || isBug(err) {
+					t.Fatalf("step %d %s with kmap_local slots held: %v, want a migrate_disable() error", step, what, err)
+				}
+			case err != nil:
+				t.Fatalf("step %d %s: %v", step, what, err)
+			}
+			if err != nil {
+				break
+			}
+			check(t, m, what)
+			var held arch.VirtAddr // a mapping taken inside the block
+			heldAtomic := false
+			if rng.Intn(2) == 0 {
+				atomic := rng.Intn(2) == 0
+				heldAtomic = atomic
+				pfn := pages[rng.Intn(len(pages))]
+				va, err := m.Highmem.KmapLocal(pfn, atomic)
+				if err != nil {
+					t.Fatalf("step %d %s: kmap_local(%#x): %v", step, what, pfn, err)
+				}
+				if _, f := m.MMU.Translate(c, va, tlb.Read, false); f != nil {
+					t.Fatalf("step %d %s: read %#x: %v", step, what, uint64(va), f)
+				}
+				locals, localAtomic = append(locals, va), append(localAtomic, atomic)
+				held = va
+			}
+			m.LeaveContext()
+			err = m.TakeLeaveError()
+			// Leaving the CPU is an error when a slot of it was taken
+			// inside (entering another CPU needs no slot held), and a
+			// BUG for any kmap_atomic (preemption is off, lowmem page
+			// or not).
+			var l highmem.Local
+			if held != 0 {
+				l, _ = m.Highmem.LocalAddress(held)
+			}
+			switch {
+			case heldAtomic && c != m.CPU():
+				if !isBug(err) {
+					t.Fatalf("step %d leaving %s with kmap_atomic %+v held: %v, want scheduling while atomic", step, what, l, err)
+				}
+			case held == 0 || !l.Mapped || c == m.CPU():
+				if err != nil {
+					t.Fatalf("step %d leaving %s: %v", step, what, err)
+				}
+			case l.Atomic != isBug(err) || err == nil:
+				t.Fatalf("step %d leaving %s with %+v held: %v", step, what, l, err)
+			default:
+				seen.leaveErrors++
+			}
 		default: // direct-map accesses keep the TLB busy
 			va := m.Layout.PageOffset + arch.VirtAddr(rng.Int63n(int64(m.Layout.MaxLowPFN))<<arch.PageShift)
 			what = fmt.Sprintf("direct map %#x", uint64(va))
@@ -264,6 +417,11 @@ func propertyRun(t *testing.T, line string, seed int64, steps int) {
 			}
 		}
 		check(t, m, fmt.Sprintf("step %d %s", step, what))
+		// Nothing here flushes a user range (flush_tlb_mm_range()), the
+		// only source of the local flush events.
+		if s := m.MMU.Total(); s.LocalFlushOne != 0 || s.LocalFlushAll != 0 {
+			t.Fatalf("step %d %s: local flush events %+v without a user flush", step, what, s)
+		}
 		// The shadow: every live area translates to its own frames.
 		for _, a := range areas {
 			area, ok := m.Vmalloc.Find(a.va)
@@ -297,7 +455,7 @@ func propertyRun(t *testing.T, line string, seed int64, steps int) {
 			t.Fatal(err)
 		}
 	}
-	for _, pfn := range pages {
+	for _, pfn := range append(pages, lowPages...) {
 		if err := m.Phys.FreePages(pfn, 0); err != nil {
 			t.Fatal(err)
 		}
@@ -309,5 +467,15 @@ func propertyRun(t *testing.T, line string, seed int64, steps int) {
 	}
 	if len(m.Vmalloc.Areas()) != 0 {
 		t.Errorf("%d vmalloc areas left", len(m.Vmalloc.Areas()))
+	}
+	return seen
+}
+
+// statsDelta is what each flush counter gained from before to after.
+func statsDelta(after, before tlb.Stats) tlb.Stats {
+	return tlb.Stats{
+		Invlpg: after.Invlpg - before.Invlpg, FullFlushes: after.FullFlushes - before.FullFlushes, CR3Loads: after.CR3Loads - before.CR3Loads,
+		LocalFlushAll: after.LocalFlushAll - before.LocalFlushAll, LocalFlushOne: after.LocalFlushOne - before.LocalFlushOne,
+		RemoteFlush: after.RemoteFlush - before.RemoteFlush, RemoteFlushReceived: after.RemoteFlushReceived - before.RemoteFlushReceived,
 	}
 }

@@ -5,15 +5,18 @@ import (
 
 	"mmsim/kernelmodel/arch"
 	"mmsim/kernelmodel/pgtable"
+	"mmsim/kernelmodel/tlb"
 )
 
 // SetMemory models arch/x86/mm/pat/set_memory.c:change_page_attr_set_clr()
 // for 4 KiB kernel mappings (vmalloc areas, kmap slots): it sets and
-// clears entry bits on numpages pages from addr, then flushes the range
-// from every CPU's TLB (cpa_flush(): invlpg up to 33 pages, a full flush
-// above). The direct map's large pages would have to be split first,
-// which the model does not do, so only 4 KiB mappings may change. A range
-// with an unmapped page changes nothing.
+// clears entry bits on numpages pages from addr and, if an entry changed,
+// flushes the range from every CPU's TLB (cpa_flush(): invlpg on every CPU
+// up to 33 pages, flush_tlb_all() above). The direct map's large pages
+// would have to be split first, which the model does not do, so only 4 KiB
+// mappings may change; nor does it change the direct-map alias of the
+// pages, as the kernel's cpa_process_alias() does. A range with an
+// unmapped page changes nothing.
 func (m *Machine) SetMemory(addr arch.VirtAddr, numpages int, set, clear pgtable.Entry) error {
 	if addr%arch.PageSize != 0 {
 		return fmt.Errorf("%#x is not page aligned", uint64(addr))
@@ -41,12 +44,23 @@ func (m *Machine) SetMemory(addr arch.VirtAddr, numpages int, set, clear pgtable
 			break
 		}
 	}
+	changed := false
 	for va := addr; ; va += arch.PageSize {
-		m.PT.Update(m.PT.Init, va, set, clear)
+		if t, i, _ := m.PT.Lookup(m.PT.Init, va); t != nil && (t.E[i]&^clear|set) != t.E[i] {
+			m.PT.Update(m.PT.Init, va, set, clear)
+			changed = true
+		}
 		if va == last {
 			break
 		}
 	}
-	m.MMU.FlushKernelRange(m.CPU(), addr, last+arch.PageSize-1)
+	if !changed {
+		return nil // no CPA_FLUSHTLB: nothing to flush
+	}
+	if numpages > tlb.FlushCeiling {
+		m.MMU.FlushAll(m.CPU())
+	} else {
+		m.MMU.FlushKernelRange(m.CPU(), addr, last+arch.PageSize-1)
+	}
 	return nil
 }

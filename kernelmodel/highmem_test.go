@@ -19,9 +19,10 @@ import (
 )
 
 // sleeper is the might_sleep() check kmap() and kunmap() make, as the
-// stdlib built-ins pass it.
+// stdlib built-ins pass it: the inline functions of
+// include/linux/highmem-internal.h call might_sleep() first.
 func sleeper(m *kernelmodel.Machine) func(string) error {
-	return func(fn string) error { return m.Phys.MightSleep(phys.GFPKernel, fn) }
+	return func(fn string) error { return m.Phys.MightSleepIn("include/linux/highmem-internal.h", fn) }
 }
 
 // allocPage allocates one order-0 page; GFP_HIGHUSER takes HighMem first
@@ -223,9 +224,12 @@ func TestKmapHighmemCounts(t *testing.T) {
 // kmapped (slots 1..LAST_PKMAP-1) and kunmapped (count 1 each), the next
 // kmap wraps to slot 0 and flush_all_zero_pkmaps() clears every count-1
 // slot with ONE flush_tlb_kernel_range over the whole pkmap area; 1024 or
-// 512 pages are above the 33-page ceiling (facts §8), so each CPU flushes
-// its TLB fully, CPU 0 sending one shootdown and CPU 1 receiving it. A
-// slot still in use (count 2) survives the wrap.
+// 512 pages are above the 33-page ceiling (facts §8), so
+// flush_tlb_kernel_range() runs on_each_cpu(do_flush_tlb_all): each CPU,
+// CPU 0 that asked included, flushes its TLB fully and counts one
+// nr_tlb_remote_flush_received; nobody counts nr_tlb_remote_flush, nor a
+// local flush event (arch/x86/mm/tlb.c). A slot still in use (count 2)
+// survives the wrap.
 func TestKmapWrapFlushesOnce(t *testing.T) {
 	for _, hl := range highmemLines {
 		t.Run(hl.line, func(t *testing.T) {
@@ -283,14 +287,11 @@ func TestKmapWrapFlushesOnce(t *testing.T) {
 			}
 			for cpu, b := range before {
 				s := m.MMU.TLBs[cpu].Stats
-				sent, recv := uint64(1), uint64(0)
-				if cpu != 0 {
-					sent, recv = 0, 1
-				}
-				if s.LocalFlushAll-b.LocalFlushAll != 1 || s.LocalFlushOne != b.LocalFlushOne ||
-					s.RemoteFlush-b.RemoteFlush != sent || s.RemoteFlushReceived-b.RemoteFlushReceived != recv {
-					t.Errorf("cpu %d: TLB counters moved by all %d one %d sent %d recv %d; want one full flush, %d sent, %d received", cpu,
-						s.LocalFlushAll-b.LocalFlushAll, s.LocalFlushOne-b.LocalFlushOne, s.RemoteFlush-b.RemoteFlush, s.RemoteFlushReceived-b.RemoteFlushReceived, sent, recv)
+				if s.FullFlushes-b.FullFlushes != 1 || s.Invlpg != b.Invlpg || s.LocalFlushAll != b.LocalFlushAll || s.LocalFlushOne != b.LocalFlushOne ||
+					s.RemoteFlush != b.RemoteFlush || s.RemoteFlushReceived-b.RemoteFlushReceived != 1 {
+					t.Errorf("cpu %d: TLB counters moved by full %d invlpg %d local all %d local one %d sent %d recv %d; want one full flush and 1 received only", cpu,
+						s.FullFlushes-b.FullFlushes, s.Invlpg-b.Invlpg, s.LocalFlushAll-b.LocalFlushAll, s.LocalFlushOne-b.LocalFlushOne,
+						s.RemoteFlush-b.RemoteFlush, s.RemoteFlushReceived-b.RemoteFlushReceived)
 				}
 				if got := m.MMU.TLBs[cpu].Len(); got != 0 {
 					t.Errorf("cpu %d: %d TLB entries survive the full flush", cpu, got)
@@ -360,9 +361,11 @@ func TestKmapAllSlotsBusy(t *testing.T) {
 	}
 }
 
-// TestKmapMightSleep: kmap() and kunmap() call might_sleep() (facts §7),
-// so in an interrupt, with a spinlock held, or inside kmap_atomic they are
-// BUGs, for lowmem pages too, and nothing changes.
+// TestKmapMightSleep: kmap() and kunmap() call might_sleep() (facts §7;
+// include/linux/highmem-internal.h, before looking at the page), so in an
+// interrupt, with a spinlock held, or inside kmap_atomic they are BUGs,
+// for lowmem pages too, naming the file, the function and the context,
+// and nothing changes.
 func TestKmapMightSleep(t *testing.T) {
 	for _, k := range []kernelmodel.ContextKind{kernelmodel.CtxIRQ, kernelmodel.CtxSoftIRQ, kernelmodel.CtxAtomic, kernelmodel.CtxKmapAtomic} {
 		t.Run(string(k), func(t *testing.T) {
@@ -379,13 +382,15 @@ func TestKmapMightSleep(t *testing.T) {
 				t.Fatalf("not atomic in %s", k)
 			}
 			for _, pfn := range []phys.PFN{hi, lo} {
-				if _, err := m.Highmem.Kmap(pfn, sleeper(m)); !isBug(err) || !strings.Contains(err.Error(), "sleeping function") {
-					t.Errorf("kmap(%#x) in %s: %v, want a sleeping-in-atomic BUG", uint64(pfn), k, err)
+				want := fmt.Sprintf("sleeping function called from invalid context at include/linux/highmem-internal.h: kmap() may sleep but runs in %s context", k)
+				if _, err := m.Highmem.Kmap(pfn, sleeper(m)); !isBug(err) || !strings.Contains(err.Error(), want) {
+					t.Errorf("kmap(%#x) in %s: %v, want a BUG containing %q", uint64(pfn), k, err, want)
 				}
 				check(t, m, "kmap in atomic")
 			}
-			if err := m.Highmem.Kunmap(held, sleeper(m)); !isBug(err) {
-				t.Errorf("kunmap in %s: %v, want a BUG", k, err)
+			want := fmt.Sprintf("at include/linux/highmem-internal.h: kunmap() may sleep but runs in %s context", k)
+			if err := m.Highmem.Kunmap(held, sleeper(m)); !isBug(err) || !strings.Contains(err.Error(), want) {
+				t.Errorf("kunmap in %s: %v, want a BUG containing %q", k, err, want)
 			}
 			check(t, m, "kunmap in atomic")
 			if _, ok := m.Highmem.PageAddress(hi); ok || m.Highmem.Count(1) != 2 || len(m.Highmem.Slots()) != 1 || m.Highmem.LastNr() != 1 {
@@ -413,7 +418,9 @@ func TestKmapMightSleep(t *testing.T) {
 // KM_MAX_IDX = 16 and fixmap index i at FIXADDR_TOP - i*PAGE_SIZE
 // (FIXADDR_TOP = 0xFFFFF000, facts §6). Lowmem pages give their direct-map
 // address and take no index. page_address() does not know kmap_local
-// addresses. kunmap_local clears the PTE and flushes it on this CPU only.
+// addresses. kunmap_local clears the PTE and flushes it on this CPU only:
+// one invlpg (flush_tlb_one_kernel() in arch_kmap_local_post_unmap()),
+// which counts no vmstat event, and nothing on the other CPUs.
 func TestKmapLocalSlots(t *testing.T) {
 	for _, c := range []struct {
 		line string
@@ -466,7 +473,8 @@ func TestKmapLocalSlots(t *testing.T) {
 					t.Errorf("InAtomic %v with kmap_atomic %v", m.InAtomic(), atomic)
 				}
 				// LIFO: no warnings; each unmap clears its PTE and flushes
-				// one page on this CPU, none elsewhere.
+				// one page on this CPU (one invlpg, no vmstat event), none
+				// elsewhere.
 				other := (c.cpu + 1) % m.Config.CPUs
 				ob := m.MMU.TLBs[other].Stats
 				mb := m.MMU.TLBs[c.cpu].Stats
@@ -474,15 +482,16 @@ func TestKmapLocalSlots(t *testing.T) {
 				if mapped(m, va1) || !mapsTo(m, va0, h0) {
 					t.Errorf("after kunmap of the top: top mapped %v, bottom mapped %v", mapped(m, va1), mapsTo(m, va0, h0))
 				}
-				if got := m.MMU.TLBs[c.cpu].Stats.LocalFlushOne - mb.LocalFlushOne; got != 1 {
-					t.Errorf("kunmap_local: %d invlpg on cpu %d, want 1", got, c.cpu)
+				if s := m.MMU.TLBs[c.cpu].Stats; s.Invlpg-mb.Invlpg != 1 || s.FullFlushes != mb.FullFlushes ||
+					s.LocalFlushOne != mb.LocalFlushOne || s.LocalFlushAll != mb.LocalFlushAll || s.RemoteFlush != mb.RemoteFlush || s.RemoteFlushReceived != mb.RemoteFlushReceived {
+					t.Errorf("kunmap_local: cpu %d counters %+v, before %+v; want one invlpg more and nothing else", c.cpu, s, mb)
 				}
 				if _, ok := m.MMU.TLBs[c.cpu].Peek(va1, m.MMU.Shifts()); ok {
 					t.Errorf("the unmapped slot is still in the TLB")
 				}
 				kunmapLocal(t, m, vlo, atomic) // lowmem: no PTE, no flush
-				if got := m.MMU.TLBs[c.cpu].Stats.LocalFlushOne - mb.LocalFlushOne; got != 1 {
-					t.Errorf("lowmem kunmap_local flushed: %d invlpg", got)
+				if got := m.MMU.TLBs[c.cpu].Stats.Invlpg - mb.Invlpg; got != 1 {
+					t.Errorf("lowmem kunmap_local flushed: %d invlpg in all", got)
 				}
 				// The freed index is the next one used.
 				if va := kmapLocal(t, m, h1, atomic); va != slot(1) {
@@ -556,7 +565,8 @@ func TestKmapLocalDepth(t *testing.T) {
 // order; unmapping another than the top gets kunmap_local_indexed()'s
 // WARN_ON_ONCE (facts §7). The model then unmaps the named mapping and
 // keeps the others in their slots; the next mapping goes above the highest
-// index in use. An address kmap_local never returned, or undoing
+// index in use. Being a WARN_ON_ONCE, a second non-LIFO unmap on the same
+// machine prints nothing. An address kmap_local never returned, or undoing
 // kmap_atomic with kunmap_local, is an error that changes nothing.
 func TestKunmapLocalNotLIFO(t *testing.T) {
 	m := vmBoot(t, "x86 mem=1G")
@@ -585,6 +595,17 @@ func TestKunmapLocalNotLIFO(t *testing.T) {
 	kunmapLocal(t, m, vb, false)
 	noWarnings(t, m, "LIFO after the warning")
 
+	// Out of order again: WARN_ON_ONCE fired already, so no warning, and
+	// the unmap works as before.
+	va = kmapLocal(t, m, a, false)
+	vb = kmapLocal(t, m, b, false)
+	kunmapLocal(t, m, va, false)
+	noWarnings(t, m, "the second non-LIFO kunmap_local")
+	if mapped(m, va) || !mapsTo(m, vb, b) {
+		t.Errorf("after the second non-LIFO unmap: a mapped %v, b %v", mapped(m, va), mapsTo(m, vb, b))
+	}
+	kunmapLocal(t, m, vb, false)
+
 	// Errors: nothing on the stack at that address; the wrong kind.
 	before := m.Highmem.Stack()
 	if err := m.Highmem.KunmapLocal(slot(0), false); err == nil || isBug(err) {
@@ -602,12 +623,148 @@ func TestKunmapLocalNotLIFO(t *testing.T) {
 	noWarnings(t, m, "errors")
 }
 
+// TestKunmapLocalLIFOLowmem: only fixmap slots are in the stack's order.
+// A lowmem page's kmap_local_page() returns page_address() and pushes no
+// index, and kunmap_local_indexed() returns early for an address outside
+// the fixmap (mm/highmem.c), so unmapping a highmem slot with lowmem
+// mappings above it, or a lowmem mapping with slots above it, breaks no
+// LIFO order and warns nothing. A real out-of-order unmap of two slots on
+// the same machine still warns: the WARN_ON_ONCE had not fired.
+func TestKunmapLocalLIFOLowmem(t *testing.T) {
+	for _, atomic := range []bool{false, true} {
+		t.Run(fmt.Sprintf("atomic=%v", atomic), func(t *testing.T) {
+			m := vmBoot(t, "x86 mem=1G")
+			h1, h2, h3 := highPage(t, m), highPage(t, m), highPage(t, m)
+			l1, l2 := allocPage(t, m, phys.GFPKernel), allocPage(t, m, phys.GFPKernel)
+
+			// A slot under a lowmem mapping: the slot is the top slot.
+			vh1 := kmapLocal(t, m, h1, atomic)
+			vl1 := kmapLocal(t, m, l1, atomic)
+			kunmapLocal(t, m, vh1, atomic)
+			noWarnings(t, m, "unmapping the top slot under a lowmem mapping")
+			if m.Highmem.LocalSlots() != 0 || len(m.Highmem.Stack()) != 1 {
+				t.Errorf("LocalSlots %d, stack %+v; want 0 slots and the lowmem entry", m.Highmem.LocalSlots(), m.Highmem.Stack())
+			}
+			kunmapLocal(t, m, vl1, atomic)
+
+			// A lowmem mapping under a slot.
+			vl2 := kmapLocal(t, m, l2, atomic)
+			vh2 := kmapLocal(t, m, h2, atomic)
+			kunmapLocal(t, m, vl2, atomic)
+			noWarnings(t, m, "unmapping a lowmem mapping under a slot")
+			if !mapsTo(m, vh2, h2) || m.Highmem.LocalSlots() != 1 {
+				t.Errorf("the slot above the lowmem mapping: mapped %v, LocalSlots %d", mapsTo(m, vh2, h2), m.Highmem.LocalSlots())
+			}
+
+			// Two slots out of order: the first warning of this machine.
+			vh3 := kmapLocal(t, m, h3, atomic)
+			kunmapLocal(t, m, vh2, atomic)
+			w := takeWarning(t, m, "non-LIFO slots", "LIFO")
+			if len(w) != 1 || !strings.Contains(w[0], fmt.Sprintf("the top of the kmap stack is %#x", uint64(vh3))) {
+				t.Errorf("warnings %q, want one naming the top slot %#x", w, uint64(vh3))
+			}
+			kunmapLocal(t, m, vh3, atomic)
+			noWarnings(t, m, "the end")
+		})
+	}
+}
+
+// TestLeaveCPUWithKmapLocal: a kmap_local_page() slot keeps the task on its
+// CPU (migrate_disable() until kunmap_local()), and kmap_atomic() keeps
+// preemption off, so a cpu block that ends while one is held is the
+// script's error: LeaveContext records it, TakeLeaveError returns it once
+// (a plain error for kmap_local, the "scheduling while atomic" BUG for
+// kmap_atomic), and the block ends all the same. The slot stays mapped; a
+// task that can now run on CPU 0 may cache it there, which the kernel
+// never allows. kunmap_local from CPU 0 then clears the PTE, and the model
+// drops the slot from every TLB (MMU.Drop, counting nothing), so the TLBs
+// stay coherent with the page tables and Check passes.
+func TestLeaveCPUWithKmapLocal(t *testing.T) {
+	for _, atomic := range []bool{false, true} {
+		t.Run(fmt.Sprintf("atomic=%v", atomic), func(t *testing.T) {
+			m := vmBoot(t, "x86 mem=1G cpus=2")
+			pfn := highPage(t, m)
+			if err := m.EnterContext(kernelmodel.Context{Kind: kernelmodel.CtxCPU, CPU: 1}); err != nil {
+				t.Fatal(err)
+			}
+			va := kmapLocal(t, m, pfn, atomic)
+			// CPU 1's own slot: FIX_KMAP_BEGIN + 0 + KM_MAX_IDX*1.
+			if want := m.Layout.FixToVirt(m.Layout.FixKmapBegin + arch.KmapMaxIdx); va != want {
+				t.Fatalf("kmap_local on cpu 1 = %#x, want %#x", uint64(va), uint64(want))
+			}
+			if pa, f := m.MMU.Translate(1, va, tlb.Read, false); f != nil || pa != pfn.Addr() {
+				t.Fatalf("cpu 1 read through the slot: %#x, %v", uint64(pa), f)
+			}
+			m.LeaveContext()
+			err := m.TakeLeaveError()
+			switch {
+			case err == nil:
+				t.Fatalf("leaving the cpu 1 block with %s held: no error", kmapName(atomic))
+			case atomic && (!isBug(err) || !strings.Contains(err.Error(), "scheduling while atomic")):
+				t.Errorf("leaving with kmap_atomic held: %v, want a scheduling-while-atomic BUG", err)
+			case !atomic && (isBug(err) || !strings.Contains(err.Error(), "migrate_disable()")):
+				t.Errorf("leaving with kmap_local_page held: %v, want a plain error naming migrate_disable()", err)
+			}
+			if err := m.TakeLeaveError(); err != nil {
+				t.Errorf("TakeLeaveError a second time: %v, want nil", err)
+			}
+			if len(m.Contexts()) != 0 || m.CPU() != 0 {
+				t.Errorf("the block did not end: contexts %+v, cpu %d", m.Contexts(), m.CPU())
+			}
+			check(t, m, "leaving the block")
+			// Now on CPU 0 with CPU 1's slot: a read caches it on CPU 0.
+			if pa, f := m.MMU.Translate(0, va, tlb.Read, false); f != nil || pa != pfn.Addr() {
+				t.Fatalf("cpu 0 read through cpu 1's slot: %#x, %v", uint64(pa), f)
+			}
+			before := m.MMU.Total()
+			kunmapLocal(t, m, va, atomic) // runs check: tlb-coherent holds
+			for cpu := 0; cpu < 2; cpu++ {
+				if _, ok := m.MMU.TLBs[cpu].Peek(va, m.MMU.Shifts()); ok {
+					t.Errorf("cpu %d still caches the unmapped slot", cpu)
+				}
+			}
+			// One invlpg (flush_tlb_one_kernel()); Drop counts nothing.
+			after := m.MMU.Total()
+			if after.Invlpg-before.Invlpg != 1 || after.FullFlushes != before.FullFlushes || after.LocalFlushOne != before.LocalFlushOne ||
+				after.LocalFlushAll != before.LocalFlushAll || after.RemoteFlush != before.RemoteFlush || after.RemoteFlushReceived != before.RemoteFlushReceived {
+				t.Errorf("TLB counters %+v, before %+v; want one invlpg more and nothing else", after, before)
+			}
+			if m.InAtomic() || len(m.Highmem.Stack()) != 0 || mapped(m, va) {
+				t.Errorf("after kunmap: atomic %v, stack %+v, mapped %v", m.InAtomic(), m.Highmem.Stack(), mapped(m, va))
+			}
+			// The task may move again.
+			if err := m.EnterContext(kernelmodel.Context{Kind: kernelmodel.CtxCPU, CPU: 1}); err != nil {
+				t.Errorf("cpu 1 after the kunmap: %v", err)
+			}
+			leave(t, m)
+			if err := m.TakeLeaveError(); err != nil {
+				t.Errorf("leaving an empty cpu block: %v", err)
+			}
+			noWarnings(t, m, "leave with a slot held")
+		})
+	}
+}
+
+// kmapName is the kernel function a kmap_local mapping came from.
+func kmapName(atomic bool) string {
+	if atomic {
+		return "kmap_atomic()"
+	}
+	return "kmap_local_page()"
+}
+
 // TestKmapAtomicDisablesSleeping: kmap_atomic() disables preemption and
 // page faults, kmap_local_page() only migration (facts §7): between
 // kmap_atomic and kunmap_atomic the machine is atomic, so a GFP_KERNEL
 // allocation (and vmalloc) is a sleeping-in-atomic BUG, GFP_ATOMIC works;
 // with kmap_local_page GFP_KERNEL works but the task may not move to
-// another CPU. kmap_atomic of a lowmem page disables preemption too.
+// another CPU. kmap_atomic of a lowmem page disables preemption too. A
+// vmalloc inside kmap_atomic is alloc_vmap_area()'s might_sleep() BUG
+// whatever the mask, GFP_ATOMIC included. kmap_local_page() of a lowmem
+// page returns page_address() before its migrate_disable()
+// (__kmap_local_page_prot() in mm/highmem.c, and on x86_64 the
+// !CONFIG_HIGHMEM inline), so only a highmem page's slot keeps the task on
+// its CPU.
 func TestKmapAtomicDisablesSleeping(t *testing.T) {
 	for _, c := range []struct {
 		line string
@@ -628,8 +785,11 @@ func TestKmapAtomicDisablesSleeping(t *testing.T) {
 			if !isBug(err) || !strings.Contains(err.Error(), "kmap_atomic") {
 				t.Errorf("GFP_KERNEL inside kmap_atomic: %v, want a BUG naming kmap_atomic", err)
 			}
-			if _, _, err := m.Vmalloc.Alloc(vmallocReq(page, phys.GFPKernel)); !isBug(err) {
-				t.Errorf("vmalloc inside kmap_atomic: %v, want a BUG", err)
+			for _, gfp := range []phys.GFP{phys.GFPKernel, phys.GFPAtomic} {
+				const want = "sleeping function called from invalid context at mm/vmalloc.c: alloc_vmap_area() may sleep but runs in kmap_atomic context"
+				if _, _, err := m.Vmalloc.Alloc(vmallocReq(page, gfp)); !isBug(err) || !strings.Contains(err.Error(), want) {
+					t.Errorf("vmalloc(%s) inside kmap_atomic: %v, want a BUG containing %q", gfp, err, want)
+				}
 			}
 			check(t, m, "GFP_KERNEL inside kmap_atomic")
 			if m.Phys.NrFreePages() != free {
@@ -655,8 +815,19 @@ func TestKmapAtomicDisablesSleeping(t *testing.T) {
 			}
 			a := mustVmalloc(t, m, page, phys.GFPKernel)
 			mustVfree(t, m, a.Addr)
-			if err := m.EnterContext(kernelmodel.Context{Kind: kernelmodel.CtxCPU, CPU: 1}); err == nil {
-				t.Errorf("migrated to CPU 1 while kmap_local_page mappings are held")
+			err = m.EnterContext(kernelmodel.Context{Kind: kernelmodel.CtxCPU, CPU: 1})
+			switch {
+			case c.high && err == nil:
+				t.Errorf("migrated to CPU 1 while a kmap_local_page slot is held")
+			case c.high && (isBug(err) || !strings.Contains(err.Error(), "migrate_disable()")):
+				t.Errorf("cpu 1 with a kmap_local_page slot held: %v, want a plain error naming migrate_disable()", err)
+			case !c.high && err != nil:
+				t.Errorf("cpu 1 with only a lowmem kmap_local_page held: %v, want the migration allowed", err)
+			case !c.high:
+				leave(t, m)
+				if err := m.TakeLeaveError(); err != nil {
+					t.Errorf("leaving cpu 1 with only a lowmem kmap_local_page held: %v", err)
+				}
 			}
 			kunmapLocal(t, m, va, false)
 			if err := m.EnterContext(kernelmodel.Context{Kind: kernelmodel.CtxCPU, CPU: 1}); err != nil {

@@ -34,6 +34,9 @@ type Machine struct {
 
 	ctx      []Context
 	warnings []string
+	leaveErr error
+	// warnedOnce holds the WARN_ON_ONCE sites that fired.
+	warnedOnce map[string]bool
 }
 
 // Boot builds a machine from a configuration. It models the part of
@@ -93,6 +96,19 @@ func (m *Machine) Comm() string { return "mmsim" }
 // Warn records a kernel warning: the kernel printed it and went on.
 func (m *Machine) Warn(msg string) { m.warnings = append(m.warnings, msg) }
 
+// WarnOnce records a WARN_ON_ONCE warning: the first time a key is seen
+// on this machine only.
+func (m *Machine) WarnOnce(key, msg string) {
+	if m.warnedOnce[key] {
+		return
+	}
+	if m.warnedOnce == nil {
+		m.warnedOnce = map[string]bool{}
+	}
+	m.warnedOnce[key] = true
+	m.Warn(msg)
+}
+
 // TakeWarnings returns the warnings recorded since the last call.
 func (m *Machine) TakeWarnings() []string {
 	w := m.warnings
@@ -137,7 +153,7 @@ func (m *Machine) EnterContext(c Context) error {
 		if m.InAtomic() {
 			return &BugError{Msg: fmt.Sprintf("scheduling while atomic: cannot migrate to CPU %d inside %s context", c.CPU, m.atomicKind())}
 		}
-		if m.Highmem != nil && len(m.Highmem.Stack()) > 0 && c.CPU != m.CPU() {
+		if m.Highmem != nil && m.Highmem.LocalSlots() > 0 && c.CPU != m.CPU() {
 			return fmt.Errorf("cpu %d: kmap_local_page() mappings are held, and they disable migration (migrate_disable()) until kunmap_local()", c.CPU)
 		}
 	case CtxTask:
@@ -157,9 +173,45 @@ func (m *Machine) EnterContext(c Context) error {
 // vfree_atomic(), freed by a workqueue).
 func (m *Machine) LeaveContext() {
 	if len(m.ctx) > 0 {
+		left := m.ctx[len(m.ctx)-1]
 		m.ctx = m.ctx[:len(m.ctx)-1]
+		if left.Kind == CtxCPU && left.CPU != m.CPU() {
+			m.leaveErr = m.migrateCheck(left.CPU)
+		}
 	}
 	m.RunDeferred()
+}
+
+// migrateCheck is why the task may not leave a CPU: kmap_atomic held
+// (atomic: scheduling while atomic), or kmap_local_page slots of that CPU
+// held (migrate_disable()). The block ends all the same.
+func (m *Machine) migrateCheck(cpu int) error {
+	if m.Highmem == nil {
+		return nil
+	}
+	if m.Highmem.Atomic() {
+		// Entering a cpu block while atomic is refused, so the
+		// kmap_atomic() was made inside it, lowmem page or not.
+		for _, l := range m.Highmem.Stack() {
+			if l.Atomic {
+				return &BugError{Msg: fmt.Sprintf("scheduling while atomic: the cpu %d block ends with kmap_atomic() of pfn %#x held at %#x (preemption is off until kunmap_atomic)", cpu, uint64(l.PFN), uint64(l.VA))}
+			}
+		}
+	}
+	for _, l := range m.Highmem.Stack() {
+		if !l.Mapped || l.CPU != cpu {
+			continue
+		}
+		return fmt.Errorf("cpu %d: the block ends with kmap_local_page() of pfn %#x held at %#x, which keeps the task on CPU %d (migrate_disable()) until kunmap_local()", cpu, uint64(l.PFN), uint64(l.VA), cpu)
+	}
+	return nil
+}
+
+// TakeLeaveError returns the error the last LeaveContext found, once.
+func (m *Machine) TakeLeaveError() error {
+	err := m.leaveErr
+	m.leaveErr = nil
+	return err
 }
 
 // RunDeferred runs the work interrupts deferred (the vfree()s that
@@ -218,7 +270,8 @@ type InvariantError = bug.Invariant
 
 // Check verifies the invariants of every subsystem and returns the first
 // violation as an *InvariantError. Each subsystem adds its rules here as it
-// arrives: the execution-context stack, physical memory, the slab layer.
+// arrives: the execution-context stack, physical memory, the slab layer,
+// the page tables, the TLBs, vmalloc and highmem.
 func (m *Machine) Check() error {
 	for _, c := range m.ctx {
 		if c.Kind == CtxCPU && (c.CPU < 0 || c.CPU >= m.Config.CPUs) {

@@ -321,12 +321,15 @@ func TestVmallocLowestFitAndLazyReuse(t *testing.T) {
 
 // TestVmallocPurgeFlushesEveryCPU checks that the lazy purge is a kernel
 // range flush on every CPU (flush_tlb_kernel_range, facts §6 "Lazy TLB
-// flush", facts §8 TLB): the local CPU sends one shootdown (RemoteFlush),
-// each other CPU receives one (RemoteFlushReceived), and each flushes by
-// invlpg when the range is at most 33 pages, fully above. The range is the
-// freed area including its guard page, so n data pages are n+1 pages.
-// Until the purge the stale TLB entries are allowed (tlb-coherent exempts
-// Stale ranges); after it they are gone.
+// flush", facts §8 TLB; arch/x86/mm/tlb.c): on_each_cpu() runs it on every
+// CPU, the purging one included. Up to 33 pages each CPU does one invlpg
+// per page (do_kernel_range_flush()) and no vmstat event is counted
+// anywhere; above, each CPU does a full flush (do_flush_tlb_all()) and
+// counts one nr_tlb_remote_flush_received, and nobody counts
+// nr_tlb_remote_flush. The range is the freed area including its guard
+// page, so n data pages are n+1 pages. Until the purge the stale TLB
+// entries are allowed (tlb-coherent exempts Stale ranges); after it they
+// are gone.
 func TestVmallocPurgeFlushesEveryCPU(t *testing.T) {
 	cases := []struct {
 		line      string
@@ -373,24 +376,22 @@ func TestVmallocPurgeFlushesEveryCPU(t *testing.T) {
 			check(t, m, "purge")
 			for cpu := 0; cpu < c.cpus; cpu++ {
 				s, b := m.MMU.TLBs[cpu].Stats, before[cpu]
-				wantAll, wantOne := uint64(0), c.pages+1
+				// The same on every CPU, CPU 0 (which purges) included.
+				wantAll, wantOne, wantRecv := uint64(0), c.pages+1, uint64(0)
 				if c.fullFlush {
-					wantAll, wantOne = 1, 0
+					wantAll, wantOne, wantRecv = 1, 0, 1
 				}
-				if s.LocalFlushAll-b.LocalFlushAll != wantAll || s.LocalFlushOne-b.LocalFlushOne != wantOne {
+				if s.FullFlushes-b.FullFlushes != wantAll || s.Invlpg-b.Invlpg != wantOne {
 					t.Errorf("cpu %d: %d full flushes and %d invlpg, want %d and %d", cpu,
-						s.LocalFlushAll-b.LocalFlushAll, s.LocalFlushOne-b.LocalFlushOne, wantAll, wantOne)
+						s.FullFlushes-b.FullFlushes, s.Invlpg-b.Invlpg, wantAll, wantOne)
 				}
-				wantSent, wantRecv := uint64(0), uint64(1)
-				if cpu == 0 { // the purge runs on CPU 0
-					wantSent, wantRecv = 1, 0
+				if s.RemoteFlush != b.RemoteFlush || s.RemoteFlushReceived-b.RemoteFlushReceived != wantRecv {
+					t.Errorf("cpu %d: sent %d flushes and received %d, want 0 and %d", cpu,
+						s.RemoteFlush-b.RemoteFlush, s.RemoteFlushReceived-b.RemoteFlushReceived, wantRecv)
 				}
-				if c.cpus == 1 {
-					wantSent = 0
-				}
-				if s.RemoteFlush-b.RemoteFlush != wantSent || s.RemoteFlushReceived-b.RemoteFlushReceived != wantRecv {
-					t.Errorf("cpu %d: sent %d shootdowns and received %d, want %d and %d", cpu,
-						s.RemoteFlush-b.RemoteFlush, s.RemoteFlushReceived-b.RemoteFlushReceived, wantSent, wantRecv)
+				if s.LocalFlushAll != b.LocalFlushAll || s.LocalFlushOne != b.LocalFlushOne {
+					t.Errorf("cpu %d: a kernel range flush counted local flush events: all %d one %d", cpu,
+						s.LocalFlushAll-b.LocalFlushAll, s.LocalFlushOne-b.LocalFlushOne)
 				}
 				for _, va := range []arch.VirtAddr{a.Addr, last} {
 					if _, ok := m.MMU.TLBs[cpu].Peek(va, m.MMU.Shifts()); ok {
@@ -463,10 +464,15 @@ func TestVmallocLazyPurgeTriggers(t *testing.T) {
 			if len(m.Vmalloc.Areas()) != 0 || m.Vmalloc.Stale(areas[0].Addr) {
 				t.Errorf("after the automatic purge: %d areas left", len(m.Vmalloc.Areas()))
 			}
-			// The range covers every freed area: far above 33 pages, a
-			// full flush on each CPU.
-			if got := m.MMU.Total().LocalFlushAll - before.LocalFlushAll; got != uint64(m.Config.CPUs) {
+			// The range covers every freed area: far above 33 pages,
+			// do_flush_tlb_all() on each CPU: a full flush and one
+			// nr_tlb_remote_flush_received each, no nr_tlb_remote_flush.
+			after := m.MMU.Total()
+			if got := after.FullFlushes - before.FullFlushes; got != uint64(m.Config.CPUs) {
 				t.Errorf("%d full flushes, want one per CPU (%d)", got, m.Config.CPUs)
+			}
+			if got := after.RemoteFlushReceived - before.RemoteFlushReceived; got != uint64(m.Config.CPUs) || after.RemoteFlush != before.RemoteFlush {
+				t.Errorf("%d flushes received and %d sent, want %d and 0", got, after.RemoteFlush-before.RemoteFlush, m.Config.CPUs)
 			}
 			// The addresses are free again.
 			if a := mustVmalloc(t, m, page, phys.GFPKernel); a.Addr != m.Layout.VmallocStart {
@@ -614,9 +620,10 @@ func TestVmallocPageArray(t *testing.T) {
 }
 
 // TestVmallocInInterruptIsBug: vmalloc() BUGs in interrupt context
-// (BUG_ON(in_interrupt()), facts §6 "Context"), and a GFP_KERNEL vmalloc
-// with a spinlock held is a sleep in atomic context (might_sleep). Either
-// way nothing changes.
+// (BUG_ON(in_interrupt()), facts §6 "Context"), and with a spinlock held
+// it is a sleep in atomic context: alloc_vmap_area() calls might_sleep()
+// unconditionally, so GFP_ATOMIC does not help (mm/vmalloc.c). Either way
+// nothing changes.
 func TestVmallocInInterruptIsBug(t *testing.T) {
 	for _, c := range []struct {
 		ctx  kernelmodel.ContextKind
@@ -626,7 +633,8 @@ func TestVmallocInInterruptIsBug(t *testing.T) {
 		{kernelmodel.CtxIRQ, phys.GFPKernel, "interrupt context"},
 		{kernelmodel.CtxSoftIRQ, phys.GFPKernel, "interrupt context"},
 		{kernelmodel.CtxIRQ, phys.GFPAtomic, "interrupt context"}, // BUG_ON whatever the mask
-		{kernelmodel.CtxAtomic, phys.GFPKernel, "sleeping function called from invalid context"},
+		{kernelmodel.CtxAtomic, phys.GFPKernel, "sleeping function called from invalid context at mm/vmalloc.c: alloc_vmap_area() may sleep but runs in atomic context"},
+		{kernelmodel.CtxAtomic, phys.GFPAtomic, "sleeping function called from invalid context at mm/vmalloc.c: alloc_vmap_area() may sleep but runs in atomic context"},
 	} {
 		t.Run(fmt.Sprintf("%s/%s", c.ctx, c.gfp), func(t *testing.T) {
 			m := vmBoot(t, "x86 mem=1G")
@@ -642,6 +650,107 @@ func TestVmallocInInterruptIsBug(t *testing.T) {
 			sameSnapshot(t, "vmalloc in "+string(c.ctx), before, snap(m))
 			noWarnings(t, m, "vmalloc in "+string(c.ctx))
 		})
+	}
+}
+
+// TestVmallocAtomicGFPAtomicIsBug: vmalloc(GFP_ATOMIC) with a spinlock
+// held is still a BUG: __vmalloc_node_range() makes its size checks first
+// (vmalloc(0)'s WARN_ON_ONCE, "exceeds total pages": plain NULLs, no BUG),
+// then __get_vm_area_node()'s BUG_ON(in_interrupt()) (not in an
+// interrupt here), then alloc_vmap_area()'s unconditional might_sleep(),
+// which ignores the mask (mm/vmalloc.c). Nothing changes.
+func TestVmallocAtomicGFPAtomicIsBug(t *testing.T) {
+	m := vmBoot(t, "x86 mem=1G")
+	mustVmalloc(t, m, page, phys.GFPKernel)
+	before := snap(m)
+	enter(t, m, kernelmodel.CtxAtomic)
+	if va, ok, err := m.Vmalloc.Alloc(vmallocReq(0, phys.GFPAtomic)); err != nil || ok || va != 0 {
+		t.Errorf("vmalloc(0, GFP_ATOMIC) in atomic = %#x, %v, %v; want NULL before might_sleep()", uint64(va), ok, err)
+	}
+	takeWarning(t, m, "vmalloc(0) in atomic", "WARN_ON_ONCE(!size)")
+	big := (m.Phys.TotalRAM() + 1) * page
+	if va, ok, err := m.Vmalloc.Alloc(vmallocReq(big, phys.GFPAtomic)); err != nil || ok || va != 0 {
+		t.Errorf("vmalloc(%d, GFP_ATOMIC) in atomic = %#x, %v, %v; want NULL before might_sleep()", big, uint64(va), ok, err)
+	}
+	takeWarning(t, m, "oversized vmalloc in atomic", "exceeds total pages, mode:0x820(GFP_ATOMIC)")
+	const want = "sleeping function called from invalid context at mm/vmalloc.c: alloc_vmap_area() may sleep but runs in atomic context"
+	va, ok, err := m.Vmalloc.Alloc(vmallocReq(4*page, phys.GFPAtomic))
+	if !isBug(err) || ok || va != 0 || !strings.Contains(err.Error(), want) {
+		t.Fatalf("vmalloc(GFP_ATOMIC) in atomic = %#x, %v, %v; want a BUG containing %q", uint64(va), ok, err, want)
+	}
+	check(t, m, "vmalloc(GFP_ATOMIC) in atomic")
+	leave(t, m)
+	sameSnapshot(t, "vmalloc(GFP_ATOMIC) in atomic", before, snap(m))
+	noWarnings(t, m, "vmalloc(GFP_ATOMIC) in atomic")
+	// Out of the spinlock GFP_ATOMIC works.
+	mustVfree(t, m, mustVmalloc(t, m, 4*page, phys.GFPAtomic).Addr)
+}
+
+// TestVmallocZeroWarnsOnce: vmalloc(0) is WARN_ON_ONCE(!size) in
+// __vmalloc_node_range(): the first call on a machine warns, later ones
+// (any caller, any mask) return NULL silently. A fresh machine warns
+// again.
+func TestVmallocZeroWarnsOnce(t *testing.T) {
+	m := vmBoot(t, "x86 mem=1G")
+	for i, gfp := range []phys.GFP{phys.GFPKernel, phys.GFPKernel, phys.GFPKernel | phys.GfpZero, phys.GFPAtomic} {
+		va, ok, err := m.Vmalloc.Alloc(vmallocReq(0, gfp))
+		if err != nil || ok || va != 0 {
+			t.Fatalf("vmalloc(0) #%d = %#x, %v, %v; want NULL", i, uint64(va), ok, err)
+		}
+		check(t, m, "vmalloc(0)")
+		if i == 0 {
+			w := takeWarning(t, m, "the first vmalloc(0)", "vmalloc(0): WARN_ON_ONCE(!size)")
+			if len(w) != 1 {
+				t.Errorf("warnings %q, want one", w)
+			}
+		} else {
+			noWarnings(t, m, fmt.Sprintf("vmalloc(0) #%d", i))
+		}
+	}
+	if m.Vmalloc.Stats.Failures != 0 || m.Vmalloc.Stats.Allocs != 0 {
+		t.Errorf("Failures %d, Allocs %d; vmalloc(0) is neither", m.Vmalloc.Stats.Failures, m.Vmalloc.Stats.Allocs)
+	}
+	m2 := vmBoot(t, "x86 mem=1G")
+	if _, ok, err := m2.Vmalloc.Alloc(vmallocReq(0, phys.GFPKernel)); ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	takeWarning(t, m2, "vmalloc(0) on another machine", "WARN_ON_ONCE(!size)")
+}
+
+// TestVmallocNestedArrayFreedBehindItsBack: a page array above a page is
+// itself vmalloc'd, and vfree() of the outer area frees it with
+// kvfree(area->pages), which is vfree() of the array's address (mm/vmalloc.c
+// vfree()). If the script already vfree()d that address itself, the outer
+// vfree finds no area there: "Trying to vfree() nonexistent vm area" with
+// the array's address, and the outer area is freed all the same.
+func TestVmallocNestedArrayFreedBehindItsBack(t *testing.T) {
+	m := vmBoot(t, "x86 mem=1G")
+	a := mustVmalloc(t, m, 1025*page, phys.GFPKernel) // 4100-byte array: vmalloc'd
+	n := a.ArrayArea
+	if n == nil || n.Addr != a.Array {
+		t.Fatalf("the array of 1025 pages is not vmalloc'd: %+v", a)
+	}
+	free := m.Phys.NrFreePages()
+	mustVfree(t, m, n.Addr) // behind vmalloc's back
+	noWarnings(t, m, "vfree of the page array")
+	if n.State != vmalloc.Lazy || a.State != vmalloc.Busy || m.Phys.NrFreePages()-free != 2 {
+		t.Fatalf("after vfree(array): array state %d, outer %d, %d pages back; want Lazy, Busy, 2", n.State, a.State, m.Phys.NrFreePages()-free)
+	}
+	mustVfree(t, m, a.Addr)
+	w := m.TakeWarnings()
+	if want := []string{fmt.Sprintf("Trying to vfree() nonexistent vm area (%#x)", uint64(n.Addr))}; !slices.Equal(w, want) {
+		t.Errorf("warnings %q, want %q", w, want)
+	}
+	if a.State != vmalloc.Lazy || m.Phys.NrFreePages()-free != 2+1025 {
+		t.Errorf("outer area state %d, %d pages back; want Lazy and %d", a.State, m.Phys.NrFreePages()-free, 2+1025)
+	}
+	if m.Vmalloc.Stats.Frees != 2 {
+		t.Errorf("Frees %d, want 2 (the array, then the outer area)", m.Vmalloc.Stats.Frees)
+	}
+	m.Vmalloc.Purge()
+	check(t, m, "purge")
+	if len(m.Vmalloc.Areas()) != 0 {
+		t.Errorf("%d areas left after the purge", len(m.Vmalloc.Areas()))
 	}
 }
 
@@ -745,14 +854,15 @@ func TestVfreeInsideArea(t *testing.T) {
 	}
 }
 
-// TestVfreeInAtomicIsBug: vfree() may sleep (might_sleep(), facts §6
-// "vfree"), so with a spinlock held it is a BUG and the area stays.
+// TestVfreeInAtomicIsBug: vfree() may sleep (might_sleep() in vfree(),
+// facts §6 "vfree"), so with a spinlock held it is a BUG naming vfree()
+// and the area stays.
 func TestVfreeInAtomicIsBug(t *testing.T) {
 	m := vmBoot(t, "x86 mem=1G")
 	a := mustVmalloc(t, m, 2*page, phys.GFPKernel)
 	before := snap(m)
 	enter(t, m, kernelmodel.CtxAtomic)
-	if err := m.Vmalloc.Free(a.Addr); !isBug(err) || !strings.Contains(err.Error(), "sleeping function") {
+	if err := m.Vmalloc.Free(a.Addr); !isBug(err) || !strings.Contains(err.Error(), "sleeping function called from invalid context at mm/vmalloc.c: vfree() may sleep but runs in atomic context") {
 		t.Fatalf("vfree with a spinlock held: %v, want a might-sleep BUG", err)
 	}
 	check(t, m, "vfree in atomic")
@@ -903,12 +1013,22 @@ func TestVmallocFailures(t *testing.T) {
 		// array (28660*4 bytes, vmalloc'd) finds no room: the nested
 		// vmalloc fails ("vmap allocation", "vm_struct allocation
 		// failed"), the outer one reports "failed to allocated page array
-		// size" (sic, mm/vmalloc.c) and gives its area back.
+		// size" (sic, mm/vmalloc.c) and gives its area back. The nested
+		// call prints its own mask, nested_gfp = (gfp & GFP_RECLAIM_MASK)
+		// | __GFP_ZERO = 0xdc0; the outer one the mask with the
+		// __GFP_HIGHMEM __vmalloc_area_node() added (0xcc2).
 		{"no room for the page array", "x86 mem=1G", func(m *kernelmodel.Machine) uint64 {
 			areas := m.Vmalloc.Areas()
 			return uint64(m.Layout.VmallocEnd-areas[len(areas)-1].End()) - page
 		}, phys.GFPKernel,
-			[]string{"vmap allocation for size", "vm_struct allocation failed", "vmalloc error: size %d, failed to allocated page array size %a"}},
+			[]string{"vmap allocation for size", "vm_struct allocation failed, mode:0xdc0(GFP_KERNEL|__GFP_ZERO)", "vmalloc error: size %d, failed to allocated page array size %a, mode:0xcc2(GFP_KERNEL|__GFP_HIGHMEM)"}},
+		// The same with GFP_DMA32: no __GFP_HIGHMEM is added (the pages
+		// must be below 4 GiB), so the mode is the caller's.
+		{"no room for the page array dma32", "x86 mem=1G", func(m *kernelmodel.Machine) uint64 {
+			areas := m.Vmalloc.Areas()
+			return uint64(m.Layout.VmallocEnd-areas[len(areas)-1].End()) - page
+		}, phys.GFPKernel | phys.GfpDMA32,
+			[]string{"vmap allocation for size", "vm_struct allocation failed", "vmalloc error: size %d, failed to allocated page array size %a, mode:0xcc4(GFP_KERNEL|GFP_DMA32)"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -1016,8 +1136,10 @@ func TestVmallocPagesRunOut(t *testing.T) {
 				}
 				// The size printed is what was obtained (area->nr_pages *
 				// PAGE_SIZE): the 16 pages. The pages are asked for with
-				// __GFP_NOWARN, so the page allocator prints nothing.
-				w := takeWarning(t, m, "vmalloc without memory", "vmalloc error: size 65536, failed to allocate pages")
+				// __GFP_NOWARN, so the page allocator prints nothing. The
+				// mode is the mask __vmalloc_area_node() used, with the
+				// __GFP_HIGHMEM it added: 0xcc0|0x4000|0x2 = 0x4cc2.
+				w := takeWarning(t, m, "vmalloc without memory", "vmalloc error: size 65536, failed to allocate pages, mode:0x4cc2(GFP_KERNEL|__GFP_HIGHMEM|__GFP_RETRY_MAYFAIL)")
 				if len(w) != 1 {
 					t.Errorf("warnings %q, want vmalloc's only", w)
 				}

@@ -657,13 +657,14 @@ func (th *Thread) context(fr *frame, s *lang.ContextStmt) (ctrl, error) {
 	if err != nil {
 		return ctrlNone, err
 	}
-	defer func() {
-		leave()
-		if l, ok := th.Host.(ContextLeaver); ok {
-			l.Left(th, s.End)
+	c, err := th.execBlock(fr, s.Body)
+	leave()
+	if l, ok := th.Host.(ContextLeaver); ok {
+		if lerr := l.Left(th, s.End); lerr != nil && err == nil {
+			return ctrlNone, th.errAt(s.End, lerr)
 		}
-	}()
-	return th.execBlock(fr, s.Body)
+	}
+	return c, err
 }
 
 func (th *Thread) assert(fr *frame, s *lang.AssertStmt) error {

@@ -11,9 +11,10 @@ import (
 
 // ContextLeaver is a Host with something to report once a context block
 // has ended: the model runs work deferred to process context then, and its
-// warnings belong to the block's end.
+// warnings belong to the block's end; an error says the block may not end
+// in the state it left (the context is gone all the same).
 type ContextLeaver interface {
-	Left(th *Thread, end lang.Pos)
+	Left(th *Thread, end lang.Pos) error
 }
 
 // Host connects the interpreter to the machine model; stdlib implements it.

@@ -132,14 +132,16 @@ func (h *Host) Enter(th *runtime.Thread, kind string, arg runtime.Value) (func()
 }
 
 // Left implements runtime.ContextLeaver: warnings of the work that ran
-// when the context ended (deferred vfree()s) are reported at its end.
-func (h *Host) Left(th *runtime.Thread, end lang.Pos) {
+// when the context ended (deferred vfree()s) are reported at its end, and
+// so is a cpu block left while it may not migrate.
+func (h *Host) Left(th *runtime.Thread, end lang.Pos) error {
 	if h.Machine == nil {
-		return
+		return nil
 	}
 	for _, w := range h.Machine.TakeWarnings() {
 		th.Warn(end, w)
 	}
+	return modelErr(h.Machine.TakeLeaveError())
 }
 
 // Interrupt implements runtime.Host: the int instruction.

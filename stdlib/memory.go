@@ -37,20 +37,29 @@ func builtinTouch(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtim
 	return nil, err
 }
 
-// memAccess checks an access of size bytes at addr and returns the
-// physical address: the MMU of the current CPU translates each page the
-// access touches (the TLB, then the page tables); a fault in the kernel is
+// piece is the part of an access that falls in one page: its physical
+// address and length.
+type piece struct {
+	pa phys.PhysAddr
+	n  int
+}
+
+// memAccess checks an access of size bytes at addr and returns where its
+// bytes are, a piece per page: the MMU of the current CPU translates each
+// page the access touches (the TLB, then the page tables), and pages next
+// to each other in virtual memory need not be in physical memory (vmalloc,
+// kmap). A fault in the kernel is
 // the kernel's oops, as is a NULL-page address. A freed slab object gives
 // the KASAN report as a warning for a read or write (KASAN does not see
 // instruction fetches), and the access goes on.
-func memAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, size int64, acc tlb.Access) (phys.PhysAddr, error) {
+func memAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, size int64, acc tlb.Access) ([]piece, error) {
 	switch size {
 	case 1, 2, 4, 8:
 	default:
-		return 0, fmt.Errorf("%s: size %d is not 1, 2, 4 or 8", c.Name, size)
+		return nil, fmt.Errorf("%s: size %d is not 1, 2, 4 or 8", c.Name, size)
 	}
 	if addr < arch.PageSize {
-		return 0, runtime.Errorf(runtime.KindBug, "kernel NULL pointer dereference, address: %016x (%s of %d bytes)", addr, c.Name, size)
+		return nil, runtime.Errorf(runtime.KindBug, "kernel NULL pointer dereference, address: %0*x (%s of %d bytes)", hexWidth(m), addr, c.Name, size)
 	}
 	l := m.Layout
 	end := addr + uint64(size) - 1
@@ -58,23 +67,27 @@ func memAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, size int64,
 		end = ^uint64(0) // runs off the top of the address space: the first page faults
 	}
 	if arch.VirtAddr(addr) < l.TaskSize || arch.VirtAddr(end) < l.TaskSize {
-		return 0, fmt.Errorf("%s: %#x is a user address: user memory needs a process, which is not modelled yet", c.Name, addr)
+		return nil, fmt.Errorf("%s: %#x is a user address: user memory needs a process, which is not modelled yet", c.Name, addr)
 	}
 	pa, err := kernelAccess(m, c, addr, acc)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
+	pieces := []piece{{pa, int(size)}}
 	if end>>arch.PageShift != addr>>arch.PageShift {
-		if _, err := kernelAccess(m, c, end, acc); err != nil {
-			return 0, err
+		next := (addr | (arch.PageSize - 1)) + 1
+		pa2, err := kernelAccess(m, c, next, acc)
+		if err != nil {
+			return nil, err
 		}
+		pieces = []piece{{pa, int(next - addr)}, {pa2, int(end - next + 1)}}
 	}
 	if l.IsLowmem(arch.VirtAddr(addr)) && acc != tlb.Exec {
 		if w := m.Slab.Access(arch.VirtAddr(addr), int(size), acc == tlb.Write); w != "" {
 			m.Warn(w)
 		}
 	}
-	return pa, nil
+	return pieces, nil
 }
 
 // kernelAccess translates one kernel access; a fault is the oops of
@@ -100,7 +113,11 @@ func kernelAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, acc tlb.
 	} else if m.Vmalloc.Stale(arch.VirtAddr(addr)) {
 		where = ": a vmalloc area that was vfree()d"
 	}
-	return 0, runtime.Errorf(runtime.KindBug, "%sunable to handle page fault for address: %#x%s (#PF: supervisor %s access in kernel mode, error_code(0x%04x) - %s; %s)", nx, addr, where, acc, f.Code, what, f.Reason)
+	how := acc.String() + " access"
+	if acc == tlb.Exec {
+		how = "instruction fetch" // show_fault_oops()'s words
+	}
+	return 0, runtime.Errorf(runtime.KindBug, "%sunable to handle page fault for address: %#x%s (#PF: supervisor %s in kernel mode, error_code(0x%04x) - %s; %s)", nx, addr, where, how, f.Code, what, f.Reason)
 }
 
 func builtinRead(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
@@ -109,12 +126,16 @@ func builtinRead(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime
 	if err := c.Unpack("addr", &addr, "size?", &size); err != nil {
 		return nil, err
 	}
-	pa, err := memAccess(m, c, addr, size, tlb.Read)
+	pieces, err := memAccess(m, c, addr, size, tlb.Read)
 	if err != nil {
 		return nil, err
 	}
+	var bytes []byte
+	for _, p := range pieces {
+		bytes = append(bytes, m.Phys.ReadPhys(p.pa, p.n)...)
+	}
 	var v uint64
-	for i, b := range m.Phys.ReadPhys(pa, int(size)) {
+	for i, b := range bytes {
 		v |= uint64(b) << (8 * i)
 	}
 	return runtime.Int(int64(v)), nil
@@ -135,7 +156,7 @@ func builtinWrite(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtim
 	if size < 8 && (value >= 1<<(8*size) || value < -(1<<(8*size-1))) {
 		return nil, fmt.Errorf("%s: %d does not fit in %d byte%s", c.Name, value, size, plural(int(size)))
 	}
-	pa, err := memAccess(m, c, addr, size, tlb.Write)
+	pieces, err := memAccess(m, c, addr, size, tlb.Write)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +164,10 @@ func builtinWrite(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtim
 	for i := range b {
 		b[i] = byte(uint64(value) >> (8 * i))
 	}
-	m.Phys.WritePhys(pa, b)
+	for _, p := range pieces {
+		m.Phys.WritePhys(p.pa, b[:p.n])
+		b = b[p.n:]
+	}
 	return nil, nil
 }
 

@@ -157,8 +157,10 @@ func addrRule(m *kernelmodel.Machine, addr uint64) string {
 		return "it is a fixmap address (kmap_local_page or kmap_atomic); use the page it was given"
 	case va >= l.FixaddrStart && va < l.FixaddrTop:
 		return "it is a fixmap address, a compile-time mapping outside the direct map"
-	case va < l.PageOffset:
+	case va < l.TaskSize || (l.Arch == "x86_64" && int64(va) >= 0):
 		return "it is a user address; only page tables can translate it"
+	case va < l.PageOffset:
+		return "it lies between user space and the direct map, where nothing is mapped"
 	}
 	return "only the direct map (lowmem) is translated by subtracting PAGE_OFFSET"
 }
@@ -168,7 +170,7 @@ func builtinKmap(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime
 	if err != nil {
 		return nil, err
 	}
-	va, err := m.Highmem.Kmap(p.pfn, func(fn string) error { return m.Phys.MightSleep(phys.GFPKernel, fn) })
+	va, err := m.Highmem.Kmap(p.pfn, func(fn string) error { return m.Phys.MightSleepIn("include/linux/highmem-internal.h", fn) })
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +182,11 @@ func builtinKunmap(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runti
 	if err != nil {
 		return nil, err
 	}
-	return nil, m.Highmem.Kunmap(p.pfn, func(fn string) error { return m.Phys.MightSleep(phys.GFPKernel, fn) })
+	sleep := func(fn string) error { return m.Phys.MightSleepIn("include/linux/highmem-internal.h", fn) }
+	if m.Layout.LastPkmap == 0 {
+		sleep = func(string) error { return nil } // without highmem kunmap() is empty
+	}
+	return nil, m.Highmem.Kunmap(p.pfn, sleep)
 }
 
 func builtinKmapLocal(atomic bool) modelBuiltin {
@@ -242,7 +248,7 @@ func builtinFlushTLBAll(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *
 	if err := c.Unpack(); err != nil {
 		return nil, err
 	}
-	m.MMU.FlushKernelRange(m.CPU(), 0, arch.VirtAddr(^uint64(0)&^(arch.PageSize-1)))
+	m.MMU.FlushAll(m.CPU())
 	return nil, nil
 }
 
@@ -308,9 +314,10 @@ func builtinSetMemory(set, clear pgtable.Entry) modelBuiltin {
 	}
 }
 
-// builtinKvmalloc models mm/util.c:kvmalloc_node(): kmalloc first (above a
-// page quietly and without retrying hard), then vmalloc when that fails
-// and the mask may sleep.
+// builtinKvmalloc models mm/util.c:__kvmalloc_node(): kmalloc first (above
+// a page quietly and without retrying hard); when that fails, NULL for a
+// page or less or a mask that may not sleep, NULL with a warning above
+// INT_MAX, else vmalloc.
 func builtinKvmalloc(zero phys.GFP) modelBuiltin {
 	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		var size, gv int64
@@ -323,13 +330,6 @@ func builtinKvmalloc(zero phys.GFP) modelBuiltin {
 		}
 		if size < 0 {
 			return nil, fmt.Errorf("%s: size %d is negative", c.Name, size)
-		}
-		if size > math.MaxInt32 {
-			// __kvmalloc_node(): "Don't even allow crazy sizes".
-			if gfp&phys.GfpNoWarn == 0 {
-				m.Warn(fmt.Sprintf("%s(%d): WARN_ON_ONCE(size > INT_MAX) in __kvmalloc_node, returning NULL", c.Name, size))
-			}
-			return runtime.Null, nil
 		}
 		gfp |= zero
 		kgfp := gfp
@@ -348,6 +348,14 @@ func builtinKvmalloc(zero phys.GFP) modelBuiltin {
 			return runtime.Ptr{Addr: uint64(va), Origin: kvOrigin{"kmalloc", size}}, nil
 		}
 		if size <= arch.PageSize || !gfp.CanSleep() {
+			return runtime.Null, nil
+		}
+		if size > math.MaxInt32 {
+			// __kvmalloc_node(): "Don't even allow crazy sizes", a
+			// WARN_ON_ONCE unless __GFP_NOWARN.
+			if gfp&phys.GfpNoWarn == 0 {
+				m.WarnOnce("kvmalloc INT_MAX", fmt.Sprintf("%s(%d): WARN_ON_ONCE(size > INT_MAX) in __kvmalloc_node, returning NULL", c.Name, size))
+			}
 			return runtime.Null, nil
 		}
 		v, ok, err := m.Vmalloc.Alloc(vmalloc.Request{Size: uint64(size), GFP: gfp, Caller: c.Pos.String(), Func: c.Name})

@@ -191,8 +191,8 @@ func showTLB(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 		t := m.MMU.TLBs[c]
 		s := t.Stats
 		fmt.Fprintf(&b, "cpu %d: %d of %d entries, cr3 %s\n", c, t.Len(), t.Size(), m.MMU.PGD(c).Name)
-		fmt.Fprintf(&b, "  hits %d  misses %d  evictions %d\n", s.Hits, s.Misses, s.Evictions)
-		fmt.Fprintf(&b, "  flushes: all %d  one %d  cr3 loads %d  shootdowns sent %d  received %d\n", s.LocalFlushAll, s.LocalFlushOne, s.CR3Loads, s.RemoteFlush, s.RemoteFlushReceived)
+		fmt.Fprintf(&b, "  hits %d  misses %d  evictions %d  invlpg %d  full flushes %d  cr3 loads %d\n", s.Hits, s.Misses, s.Evictions, s.Invlpg, s.FullFlushes, s.CR3Loads)
+		fmt.Fprintf(&b, "  vmstat: local_flush_all %d  local_flush_one %d  remote_flush %d  remote_flush_received %d\n", s.LocalFlushAll, s.LocalFlushOne, s.RemoteFlush, s.RemoteFlushReceived)
 		if t.Len() == 0 {
 			continue
 		}
@@ -325,6 +325,8 @@ func showVmstat(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 		{"nr_tlb_local_flush_one", t.LocalFlushOne},
 		{"mmsim_tlb_hits", t.Hits},
 		{"mmsim_tlb_misses", t.Misses},
+		{"mmsim_tlb_invlpg", t.Invlpg},
+		{"mmsim_tlb_full_flushes", t.FullFlushes},
 	} {
 		fmt.Fprintf(&b, "%s %d\n", kv.name, kv.v)
 	}

@@ -150,7 +150,10 @@ func New(p Params) (*Layout, error) {
 	if kernel == 0 {
 		kernel = DefaultKernelSize
 	}
-	if p.Mem%PageSize != 0 || kernel%PageSize != 0 || KernelStart+kernel >= p.Mem {
+	if p.Mem%PageSize != 0 || kernel%PageSize != 0 {
+		return nil, fmt.Errorf("memory (%d bytes) and the kernel image (%d bytes) must be whole 4K pages", p.Mem, kernel)
+	}
+	if KernelStart+kernel >= p.Mem {
 		return nil, fmt.Errorf("the kernel image (%d bytes at 1M) does not fit in %d bytes of memory", kernel, p.Mem)
 	}
 	l := &Layout{Arch: p.Arch, Paging: p.Paging, KernelStart: KernelStart, KernelEnd: KernelStart + kernel}

@@ -43,9 +43,7 @@ type Highmem struct {
 	Mem    *phys.Mem
 	PT     *pgtable.Tables
 	MMU    *tlb.MMU
-	// CPU is the CPU the caller runs on; MightSleep checks a call that may
-	// sleep against the context (phys.Mem.MightSleep); Warn records a
-	// kernel warning.
+	// CPU is the CPU the caller runs on; Warn records a kernel warning.
 	CPU   func() int
 	Warn  func(string)
 	Stats Stats
@@ -59,9 +57,11 @@ type Highmem struct {
 	// mappings not yet undone (preemption and page faults disabled).
 	stack  []Local
 	atomic int
-	gen    uint64
-	ptGen  uint64
-	check  uint64
+	// lifoWarned is set once the LIFO warning (a WARN_ON_ONCE) was given.
+	lifoWarned bool
+	gen        uint64
+	ptGen      uint64
+	check      uint64
 }
 
 // New returns the highmem state of a machine; without pkmap slots

@@ -69,8 +69,19 @@ func (h *Highmem) nextIdx() int {
 	return n
 }
 
-// depth is the number of slots the stack holds (lowmem pages take none).
-func (h *Highmem) depth() int {
+// topSlot is the most recent mapping that holds a fixmap slot.
+func (h *Highmem) topSlot() (Local, bool) {
+	for i := len(h.stack) - 1; i >= 0; i-- {
+		if h.stack[i].Mapped {
+			return h.stack[i], true
+		}
+	}
+	return Local{}, false
+}
+
+// LocalSlots is the number of fixmap slots the kmap_local stack holds
+// (lowmem pages take none).
+func (h *Highmem) LocalSlots() int {
 	n := 0
 	for _, l := range h.stack {
 		if l.Mapped {
@@ -103,13 +114,21 @@ func (h *Highmem) KunmapLocal(va arch.VirtAddr, atomic bool) error {
 	if l.Atomic != atomic {
 		return fmt.Errorf("%s: %#x was mapped with %s; undo it with %s", fn, uint64(va), kmapName(l.Atomic), kunmapName(l.Atomic))
 	}
-	if i != len(h.stack)-1 {
-		top := h.stack[len(h.stack)-1]
+	if top, ok := h.topSlot(); l.Mapped && ok && top.VA != l.VA && !h.lifoWarned {
+		// WARN_ON_ONCE: the kernel warns the first time only. Lowmem
+		// pages hold no slot and kunmap_local_indexed() returns early
+		// for them, so only fixmap slots are in the stack's order.
+		h.lifoWarned = true
 		h.Warn(fmt.Sprintf("WARNING: mm/highmem.c: kunmap_local_indexed(): unmapping %#x, but the top of the kmap stack is %#x: kmap_local/kmap_atomic mappings must be undone in reverse order (LIFO)", uint64(va), uint64(top.VA)))
 	}
 	if l.Mapped {
 		h.PT.Clear(h.PT.Init, l.VA)
 		h.MMU.FlushOneKernel(l.CPU, l.VA)
+		// Only the task's CPU can have cached the slot, since the task
+		// cannot migrate while it holds one; after a cpu block that
+		// ended anyway (an error), other CPUs may have, so they drop it
+		// too, with no flush counted.
+		h.MMU.Drop(l.VA)
 	}
 	h.stack = append(h.stack[:i], h.stack[i+1:]...)
 	if atomic {
@@ -160,8 +179,8 @@ func (h *Highmem) Check() error {
 	if len(h.addr) > len(h.Slots()) {
 		return bug.Violation("pkmap-consistent", "%d pages have a kmap address, %d slots are in use", len(h.addr), len(h.Slots()))
 	}
-	if h.depth() >= arch.KmapMaxIdx {
-		return bug.Violation("pkmap-consistent", "%d kmap_local slots are in use, KM_MAX_IDX or more", h.depth())
+	if h.LocalSlots() >= arch.KmapMaxIdx {
+		return bug.Violation("pkmap-consistent", "%d kmap_local slots are in use, KM_MAX_IDX or more", h.LocalSlots())
 	}
 	used := map[arch.VirtAddr]bool{}
 	atomic := 0

@@ -127,7 +127,7 @@ func (pt *Tables) NewPGD(name string) (*PGD, bool, error) {
 				pt.freeTable(g.Top)
 				return nil, ok, err
 			}
-			pt.set(top, i, pt.tableEntry(0, pmd, true), pmd)
+			pt.set(top, i, pt.tableEntry(0, pmd), pmd)
 		}
 	}
 	pt.pgds = append(pt.pgds, g)

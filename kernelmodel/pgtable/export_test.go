@@ -18,3 +18,8 @@ func (pt *Tables) Poke(t *Table, i int, e Entry) {
 	t.E[i] = e
 	pt.Gen++
 }
+
+// TableEntry is the entry the tables would write to point to t from a
+// table at level: _PAGE_TABLE (TableFlags) for kernel and user tables
+// alike, PRESENT only for PAE's PDPTEs.
+func (pt *Tables) TableEntry(level int, t *Table) Entry { return pt.tableEntry(level, t) }

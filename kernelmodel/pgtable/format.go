@@ -37,11 +37,12 @@ const (
 	NX       Entry = 1 << 63
 )
 
-// Table flags the kernel gives entries that point to tables: _KERNPG_TABLE
-// for kernel tables, _PAGE_TABLE for user ones.
+// TableFlags are the flags of an entry pointing to a table: _PAGE_TABLE
+// (0x67), for kernel tables too — x86's pmd_populate_kernel(),
+// pud_populate(), p4d_populate() and one_page_table_init() all use it, and
+// the leaf's own bits decide what a kernel page allows.
 const (
-	KernTable = Present | RW | Accessed | Dirty
-	UserTable = Present | RW | User | Accessed | Dirty
+	TableFlags = Present | RW | User | Accessed | Dirty
 	// PAE's top level holds PDPTEs, which have no RW, US, A or D bits.
 	paeTop = Present
 )

@@ -36,13 +36,16 @@ const (
 // Entry values built from the bits of facts §8 "PTE bits": the kernel's
 // boot leaves are PRESENT|RW|ACCESSED|DIRTY|GLOBAL (0x163), with PSE (0x80)
 // above the PTE level, and NX (bit 63) where the format has it and the page
-// is not kernel text. Tables are pointed to with _KERNPG_TABLE
-// (PRESENT|RW|ACCESSED|DIRTY = 0x63), PAE's PDPTEs with PRESENT only.
+// is not kernel text. Tables are pointed to with _PAGE_TABLE
+// (PRESENT|RW|USER|ACCESSED|DIRTY = 0x67), kernel tables too: x86's
+// pmd_populate_kernel(), pud_populate(), p4d_populate() and
+// one_page_table_init() use it (arch/x86/include/asm/pgalloc.h,
+// arch/x86/mm/init_32.c), and the leaf's own bits decide what the page
+// allows. PAE's PDPTEs hold PRESENT only.
 const (
 	kLeaf  = pgtable.Entry(0x163)
 	kLarge = pgtable.Entry(0x1e3)
-	kTable = pgtable.Entry(0x63)
-	uTable = pgtable.Entry(0x67) // _PAGE_TABLE: _KERNPG_TABLE | USER
+	table  = pgtable.Entry(0x67) // _PAGE_TABLE: _KERNPG_TABLE (0x63) | USER
 	nx     = pgtable.NX
 )
 
@@ -261,12 +264,40 @@ func TestFlagString(t *testing.T) {
 	}{
 		{0, "none"},
 		{kLarge, "PRESENT|RW|ACCESSED|DIRTY|PSE|GLOBAL"},
-		{uTable | nx, "PRESENT|RW|USER|ACCESSED|DIRTY|NX"},
+		{table | nx, "PRESENT|RW|USER|ACCESSED|DIRTY|NX"},
 		{pgtable.Special | pgtable.PWT | pgtable.PCD, "PWT|PCD|SPECIAL"},
 	}
 	for _, tc := range tests {
 		if got := tc.e.FlagString(); got != tc.want {
 			t.Errorf("%#x.FlagString() = %q, want %q", uint64(tc.e), got, tc.want)
+		}
+	}
+}
+
+// TestTableFlags: an entry pointing to a table is the table's address
+// with _PAGE_TABLE = 0x67, at every level but PAE's top, whose PDPTEs
+// have no RW, USER, ACCESSED or DIRTY bits and hold PRESENT (0x1) only.
+// Kernel and user tables get the same flags (pgalloc.h's
+// pmd_populate_kernel() uses _PAGE_TABLE as pmd_populate() does).
+func TestTableFlags(t *testing.T) {
+	if pgtable.TableFlags != table {
+		t.Fatalf("TableFlags = %#x, want _PAGE_TABLE %#x", uint64(pgtable.TableFlags), uint64(table))
+	}
+	if got := pgtable.TableFlags.FlagString(); got != "PRESENT|RW|USER|ACCESSED|DIRTY" {
+		t.Errorf("TableFlags = %s", got)
+	}
+	for _, line := range []string{m2Level, mPAE, m4Level, m5Level} {
+		m := boot(t, line)
+		pt := m.PT
+		for level := 0; level < pt.F.Levels()-1; level++ {
+			tab := pt.Init.Top // any table: only its pfn goes in the entry
+			want := pgtable.Entry(tab.PFN.Addr()) | table
+			if pt.F == pgtable.PAE && level == 0 {
+				want = pgtable.Entry(tab.PFN.Addr()) | pgtable.Present
+			}
+			if got := pt.TableEntry(level, tab); got != want {
+				t.Errorf("%s: level %d table entry %#x, want %#x", line, level, uint64(got), uint64(want))
+			}
 		}
 	}
 }
@@ -302,13 +333,13 @@ func TestBootWalk(t *testing.T) {
 		// The fixmap's PTE table (PGD 1023) is the first boot table after
 		// the PGD: pfn 0x2fe. Fixmap slot 1 (0xFFFFE000) is PTE 1022, empty.
 		{m2Level, 0xFFFFE000, []step{
-			{0, "PGD", 1023, bootPGD, 0x2ffffc, 0x2fe000 | kTable},
+			{0, "PGD", 1023, bootPGD, 0x2ffffc, 0x2fe000 | table},
 			{1, "PTE", 1022, 0x2fe, 0x2feff8, 0},
 		}, false, 0, 0, "PTE"},
 		// The pkmap table: PKMAP_BASE = (0xFFF4B000 - 1025*4K) & ~(4M-1) =
 		// 0xFF800000, PGD 1022, boot table 0x2fd.
 		{m2Level, 0xFF800000, []step{
-			{0, "PGD", 1022, bootPGD, 0x2ffff8, 0x2fd000 | kTable},
+			{0, "PGD", 1022, bootPGD, 0x2ffff8, 0x2fd000 | table},
 			{1, "PTE", 0, 0x2fd, 0x2fd000, 0},
 		}, false, 0, 0, "PTE"},
 		// A user address: nothing in init_mm.
@@ -317,12 +348,12 @@ func TestBootWalk(t *testing.T) {
 		// for the 3-page tail at PGD 0x300+25 = 793; its PTE 1 maps pa
 		// 0x6401000 with 4K kernel bits.
 		{"x86 mem=102412K", 0xC6401234, []step{
-			{0, "PGD", 793, bootPGD, 0x2ffc64, 0x2fe000 | kTable},
+			{0, "PGD", 793, bootPGD, 0x2ffc64, 0x2fe000 | table},
 			{1, "PTE", 1, 0x2fe, 0x2fe004, 0x6401000 | kLeaf},
 		}, true, 0x6401234, 4096, ""},
 		// ... and high_memory (0xC6403000) is PTE 3, not present.
 		{"x86 mem=102412K", 0xC6403000, []step{
-			{0, "PGD", 793, bootPGD, 0x2ffc64, 0x2fe000 | kTable},
+			{0, "PGD", 793, bootPGD, 0x2ffc64, 0x2fe000 | table},
 			{1, "PTE", 3, 0x2fe, 0x2fe00c, 0},
 		}, false, 0, 0, "PTE"},
 
@@ -347,38 +378,38 @@ func TestBootWalk(t *testing.T) {
 		// 4-level: PGD 273 (273*8 = 0x888) points to the direct map's PUD
 		// table, boot pfn 0x2fe; 1 GiB pages, all NX on x86_64.
 		{m4Level, 0xffff888000000000 + 0x1234567, []step{
-			{0, "PGD", 273, bootPGD, 0x2ff888, 0x2fe000 | kTable},
+			{0, "PGD", 273, bootPGD, 0x2ff888, 0x2fe000 | table},
 			{1, "PUD", 0, 0x2fe, 0x2fe000, kLarge | nx},
 		}, true, 0x1234567, 1 << 30, ""},
 		{m4Level, 0xffff888000000000 + 0xC0000005, []step{
-			{0, "PGD", 273, bootPGD, 0x2ff888, 0x2fe000 | kTable},
+			{0, "PGD", 273, bootPGD, 0x2ff888, 0x2fe000 | table},
 			{1, "PUD", 3, 0x2fe, 0x2fe018, 0xC0000000 | kLarge | nx},
 		}, true, 0xC0000005, 1 << 30, ""},
 		// high_memory: PUD 4 is past the 4 GiB of RAM.
 		{m4Level, 0xffff888100000000, []step{
-			{0, "PGD", 273, bootPGD, 0x2ff888, 0x2fe000 | kTable},
+			{0, "PGD", 273, bootPGD, 0x2ff888, 0x2fe000 | table},
 			{1, "PUD", 4, 0x2fe, 0x2fe020, 0},
 		}, false, 0, 0, "PUD"},
 		// Kernel text: PGD 511 -> PUD table 0x2fd -> PUD 510 -> PMD table
 		// 0x2fc, 2 MiB executable pages (text is mapped up to the image end
 		// rounded to 2 MiB). 511*8 = 0xff8, 510*8 = 0xff0.
 		{m4Level, 0xffffffff80000123, []step{
-			{0, "PGD", 511, bootPGD, 0x2ffff8, 0x2fd000 | kTable},
-			{1, "PUD", 510, 0x2fd, 0x2fdff0, 0x2fc000 | kTable},
+			{0, "PGD", 511, bootPGD, 0x2ffff8, 0x2fd000 | table},
+			{1, "PUD", 510, 0x2fd, 0x2fdff0, 0x2fc000 | table},
 			{2, "PMD", 0, 0x2fc, 0x2fc000, kLarge},
 		}, true, 0x123, 2 << 20, ""},
 
 		// 5-level: PGD 273 -> P4D table 0x2fe -> P4D 0 -> PUD table 0x2fd.
 		{m5Level, 0xff11000000000000 + 0x1234567, []step{
-			{0, "PGD", 273, bootPGD, 0x2ff888, 0x2fe000 | kTable},
-			{1, "P4D", 0, 0x2fe, 0x2fe000, 0x2fd000 | kTable},
+			{0, "PGD", 273, bootPGD, 0x2ff888, 0x2fe000 | table},
+			{1, "P4D", 0, 0x2fe, 0x2fe000, 0x2fd000 | table},
 			{2, "PUD", 0, 0x2fd, 0x2fd000, kLarge | nx},
 		}, true, 0x1234567, 1 << 30, ""},
 		// The 4-level direct map address: PGD 511 holds the text's P4D
 		// table (0x2fc: after the direct map's P4D and PUD tables), whose
 		// entry 273 is empty.
 		{m5Level, 0xffff888000000000, []step{
-			{0, "PGD", 511, bootPGD, 0x2ffff8, 0x2fc000 | kTable},
+			{0, "PGD", 511, bootPGD, 0x2ffff8, 0x2fc000 | table},
 			{1, "P4D", 273, 0x2fc, 0x2fc888, 0},
 		}, false, 0, 0, "P4D"},
 	}
@@ -588,6 +619,19 @@ func TestMapKernelVmalloc(t *testing.T) {
 			}
 			if w.Leaf != wantLeaf {
 				t.Errorf("leaf %#x, want %#x", uint64(w.Leaf), uint64(wantLeaf))
+			}
+			// Every entry on the way to the leaf points to its table with
+			// _PAGE_TABLE, USER bit included, as for a user table: the
+			// kernel leaf (no USER) is what keeps user mode out. PAE's
+			// PDPTE is PRESENT only.
+			for _, s := range w.Steps[:len(w.Steps)-1] {
+				want := table
+				if pt.F == pgtable.PAE && s.Level == 0 {
+					want = pgtable.Present
+				}
+				if s.Entry&^pgtable.Entry(0x000ffffffffff000) != want {
+					t.Errorf("%s entry %#x, want flags %#x", s.Name, uint64(s.Entry), uint64(want))
+				}
 			}
 			// The new tables are the last len(tc.tables) levels of the walk.
 			for i, name := range tc.tables {
@@ -806,7 +850,7 @@ func TestMapUserMapcount(t *testing.T) {
 				t.Errorf("special leaf %#x", uint64(w.Leaf))
 			}
 			for _, s := range w.Steps[:len(w.Steps)-1] {
-				want := uTable
+				want := table
 				if pt.F == pgtable.PAE && s.Level == 0 {
 					want = pgtable.Present
 				}

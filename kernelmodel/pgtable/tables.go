@@ -146,16 +146,12 @@ func (pt *Tables) set(t *Table, i int, e Entry, sub *Table) {
 	pt.Gen++
 }
 
-// tableEntry is the entry pointing to a table at a level, for kernel or
-// user addresses.
-func (pt *Tables) tableEntry(level int, t *Table, user bool) Entry {
+// tableEntry is the entry pointing to a table at a level.
+func (pt *Tables) tableEntry(level int, t *Table) Entry {
 	if pt.F == PAE && level == 0 {
 		return Entry(t.PFN.Addr()) | paeTop
 	}
-	if user {
-		return Entry(t.PFN.Addr()) | UserTable
-	}
-	return Entry(t.PFN.Addr()) | KernTable
+	return Entry(t.PFN.Addr()) | TableFlags
 }
 
 // IsKernel reports whether an address is in the kernel half.
@@ -202,7 +198,7 @@ func (pt *Tables) ensure(g *PGD, va arch.VirtAddr, level int, alloc func(level i
 		if err != nil || !ok {
 			return nil, ok, err
 		}
-		pt.set(t, i, pt.tableEntry(l, n, user), n)
+		pt.set(t, i, pt.tableEntry(l, n), n)
 		if l == 0 && !user && g == pt.Init {
 			pt.syncKernel(i)
 		}

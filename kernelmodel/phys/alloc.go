@@ -116,6 +116,25 @@ func (m *Mem) mightSleep(gfp GFP, caller string) error {
 		caller, gfp, ctx, irqs, m.comm())
 }
 
+// MightSleepIn is might_sleep() in a function that takes no GFP mask
+// (vfree(), kmap(), alloc_vmap_area()): in atomic context it is the same
+// BUG as mightSleep's, naming the file and function.
+func (m *Mem) MightSleepIn(file, fn string) error {
+	if m.Hooks.Atomic == nil {
+		return nil
+	}
+	ctx := m.Hooks.Atomic()
+	if ctx == "" {
+		return nil
+	}
+	irqs := 0
+	if ctx == "irq" {
+		irqs = 1
+	}
+	return bug.Errorf("sleeping function called from invalid context at %s: %s() may sleep but runs in %s context (in_atomic(): 1, irqs_disabled(): %d, pid: 0, name: %s)",
+		file, fn, ctx, irqs, m.comm())
+}
+
 func (m *Mem) comm() string {
 	if m.Hooks.Comm != nil {
 		return m.Hooks.Comm()

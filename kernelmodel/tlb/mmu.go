@@ -213,75 +213,117 @@ func (m *MMU) Loaded(g *pgtable.PGD) []int {
 }
 
 // flushOn flushes [start, end) on one CPU, page by page up to the
-// ceiling, else entirely (keeping global entries when keepGlobal).
-func (m *MMU) flushOn(cpu int, start, end arch.VirtAddr, keepGlobal bool) {
+// ceiling, else entirely (keeping global entries when keepGlobal). It
+// returns the pages invalidated one by one, or full true.
+func (m *MMU) flushOn(cpu int, start, end arch.VirtAddr, keepGlobal bool) (pages uint64, full bool) {
 	t := m.TLBs[cpu]
 	start &^= arch.PageSize - 1
 	if end <= start {
-		return
+		return 0, false
 	}
 	// The byte count, not a page count rounded up, so that a range
 	// reaching the top of the address space cannot overflow.
 	if uint64(end-start) > FlushCeiling*arch.PageSize {
 		t.FlushAll(keepGlobal)
-		return
+		return 0, true
 	}
 	for va := start; va < end && va >= start; va += arch.PageSize {
 		t.FlushOne(va, m.shifts)
+		pages++
 	}
+	return pages, false
 }
 
-// shootdown runs a flush on the local CPU and, by IPI, on the others
-// listed (flush_tlb_multi(), on_each_cpu()).
-func (m *MMU) shootdown(local int, cpus []int, flush func(cpu int)) {
-	remote := false
-	for _, c := range cpus {
-		if c == local {
-			continue
-		}
-		remote = true
-		m.TLBs[c].Stats.RemoteFlushReceived++
-		flush(c)
+// FlushKernelRange is flush_tlb_kernel_range(): kernel mappings are in
+// every CPU's TLB, so every CPU flushes (on_each_cpu()): up to 33 pages by
+// invlpg (do_kernel_range_flush(), which counts no event), above with a
+// full flush of global entries too (do_flush_tlb_all(), which counts
+// nr_tlb_remote_flush_received on every CPU, the caller's included).
+func (m *MMU) FlushKernelRange(local int, start, end arch.VirtAddr) {
+	if end > start && uint64(end-start) > FlushCeiling*arch.PageSize {
+		m.flushTLBAllEach()
+		return
 	}
-	if remote {
-		m.TLBs[local].Stats.RemoteFlush++
-	}
-	for _, c := range cpus {
-		if c == local {
-			flush(c)
-		}
+	for c := range m.TLBs {
+		m.flushOn(c, start, end, false)
 	}
 	m.gen++
 }
 
-// FlushKernelRange is flush_tlb_kernel_range(): kernel mappings are in
-// every CPU's TLB, so every CPU flushes, by invlpg up to 33 pages and
-// with a full flush (global entries too) above.
-func (m *MMU) FlushKernelRange(local int, start, end arch.VirtAddr) {
-	all := make([]int, len(m.TLBs))
-	for i := range all {
-		all[i] = i
-	}
-	m.shootdown(local, all, func(c int) { m.flushOn(c, start, end, false) })
+// FlushAll is flush_tlb_all(): nr_tlb_remote_flush on the caller, then a
+// full flush on every CPU (on_each_cpu(do_flush_tlb_all)).
+func (m *MMU) FlushAll(local int) {
+	m.TLBs[local].Stats.RemoteFlush++
+	m.flushTLBAllEach()
 }
 
-// FlushOneKernel is flush_tlb_one_kernel(): one page on the local CPU only,
-// as kunmap_atomic() does for its per-CPU slot.
+func (m *MMU) flushTLBAllEach() {
+	for _, t := range m.TLBs {
+		t.Stats.RemoteFlushReceived++
+		t.FlushAll(false)
+	}
+	m.gen++
+}
+
+// Drop removes any entry for va from every CPU's TLB without counting a
+// flush: the model's repair when a state the kernel forbids (a task that
+// migrated with a CPU-local mapping) left one behind.
+func (m *MMU) Drop(va arch.VirtAddr) {
+	for _, t := range m.TLBs {
+		t.drop(va, m.shifts)
+	}
+	m.gen++
+}
+
+// FlushOneKernel is flush_tlb_one_kernel(): one page on the local CPU
+// only, as kunmap_local() does for its per-CPU slot; it counts no event.
 func (m *MMU) FlushOneKernel(cpu int, va arch.VirtAddr) {
 	m.TLBs[cpu].FlushOne(va, m.shifts)
 	m.gen++
 }
 
-// FlushRange is flush_tlb_mm_range(): a user range of an address space,
-// flushed on the CPUs that have it loaded, with IPIs to the others.
+// flushUser is flush_tlb_mm_range(): the CPUs that have the address space
+// loaded flush [start, end) (all of it with all set); when others than the
+// caller have it, the caller sends them the flush (flush_tlb_multi(),
+// nr_tlb_remote_flush) and each counts it received; the caller's own flush
+// counts nr_tlb_local_flush_one per page or nr_tlb_local_flush_all.
+func (m *MMU) flushUser(local int, g *pgtable.PGD, start, end arch.VirtAddr, all bool) {
+	cpus := m.Loaded(g)
+	remote := false
+	for _, c := range cpus {
+		var pages uint64
+		full := all
+		if all {
+			m.TLBs[c].FlushAll(true)
+		} else {
+			pages, full = m.flushOn(c, start, end, true)
+		}
+		s := &m.TLBs[c].Stats
+		switch {
+		case c != local:
+			remote = true
+			s.RemoteFlushReceived++
+		case full:
+			s.LocalFlushAll++
+		default:
+			s.LocalFlushOne += pages
+		}
+	}
+	if remote {
+		m.TLBs[local].Stats.RemoteFlush++
+	}
+	m.gen++
+}
+
+// FlushRange is flush_tlb_mm_range() for a user range of an address space.
 func (m *MMU) FlushRange(local int, g *pgtable.PGD, start, end arch.VirtAddr) {
-	m.shootdown(local, m.Loaded(g), func(c int) { m.flushOn(c, start, end, true) })
+	m.flushUser(local, g, start, end, false)
 }
 
 // FlushMM is flush_tlb_mm(): every user entry of an address space, on
 // the CPUs that have it loaded.
 func (m *MMU) FlushMM(local int, g *pgtable.PGD) {
-	m.shootdown(local, m.Loaded(g), func(c int) { m.TLBs[c].FlushAll(true) })
+	m.flushUser(local, g, 0, 0, true)
 }
 
 // Total sums the counters of every CPU.
@@ -291,6 +333,8 @@ func (m *MMU) Total() Stats {
 		x := t.Stats
 		s.Hits += x.Hits
 		s.Misses += x.Misses
+		s.Invlpg += x.Invlpg
+		s.FullFlushes += x.FullFlushes
 		s.LocalFlushAll += x.LocalFlushAll
 		s.LocalFlushOne += x.LocalFlushOne
 		s.RemoteFlush += x.RemoteFlush

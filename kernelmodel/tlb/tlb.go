@@ -25,20 +25,23 @@ func (e Entry) Size() uint64 { return 1 << e.Shift }
 // Global reports whether the entry survives CR3 loads.
 func (e Entry) Global() bool { return e.Flags&pgtable.Global != 0 }
 
-// Stats are one CPU's TLB counters. The flush counters are the kernel's
-// CONFIG_DEBUG_TLBFLUSH vmstat events.
+// Stats are one CPU's TLB counters: what the hardware did (hits, misses,
+// evictions, invalidations), and the kernel's CONFIG_DEBUG_TLBFLUSH vmstat
+// events, which the kernel counts in its flush functions, not per
+// invalidation (arch/x86/mm/tlb.c).
 type Stats struct {
-	Hits, Misses uint64
-	// LocalFlushAll counts full flushes of this CPU's TLB (nr_tlb_local_flush_all);
-	// LocalFlushOne counts invlpg instructions (nr_tlb_local_flush_one).
-	LocalFlushAll, LocalFlushOne uint64
-	// RemoteFlush counts the shootdowns this CPU sent (nr_tlb_remote_flush)
-	// and RemoteFlushReceived the IPIs it got (nr_tlb_remote_flush_received).
-	RemoteFlush, RemoteFlushReceived uint64
-	// CR3Loads counts context switches to another address space.
-	CR3Loads uint64
-	// Evictions counts entries LRU replacement pushed out.
-	Evictions uint64
+	Hits, Misses, Evictions uint64
+	// Invlpg counts single-page invalidations and FullFlushes whole-TLB
+	// flushes (a CR3 load's included); CR3Loads counts address-space
+	// switches.
+	Invlpg, FullFlushes, CR3Loads uint64
+	// LocalFlushAll and LocalFlushOne (nr_tlb_local_flush_all/_one) count
+	// what flush_tlb_func() did on the CPU that asked for a user flush;
+	// RemoteFlush (nr_tlb_remote_flush) the flushes this CPU sent to others
+	// (flush_tlb_all() and flush_tlb_multi()); RemoteFlushReceived
+	// (nr_tlb_remote_flush_received) the flush requests it ran for another
+	// CPU or for on_each_cpu(do_flush_tlb_all).
+	LocalFlushAll, LocalFlushOne, RemoteFlush, RemoteFlushReceived uint64
 }
 
 // TLB is one CPU's TLB.
@@ -179,7 +182,7 @@ func (t *TLB) remove(i int32) {
 
 // FlushOne is invlpg: every entry covering va goes.
 func (t *TLB) FlushOne(va arch.VirtAddr, shifts []uint) {
-	t.Stats.LocalFlushOne++
+	t.Stats.Invlpg++
 	t.drop(va, shifts)
 }
 
@@ -196,7 +199,7 @@ func (t *TLB) drop(va arch.VirtAddr, shifts []uint) {
 // FlushAll empties the TLB; with keepGlobal the global entries stay, as
 // on a CR3 load without PCID.
 func (t *TLB) FlushAll(keepGlobal bool) {
-	t.Stats.LocalFlushAll++
+	t.Stats.FullFlushes++
 	if !keepGlobal {
 		clear(t.index)
 		t.n, t.head, t.tail = 0, -1, -1

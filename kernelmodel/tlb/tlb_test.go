@@ -134,7 +134,10 @@ func global(e tlb.Entry) tlb.Entry {
 // TestLRUOrder: a full TLB evicts its least recently used entry;
 // re-inserting an entry makes it the most recent; Peek does not; FlushOne
 // removes an entry from anywhere in the order and frees its slot.
-// Entries lists the most recent first.
+// Entries lists the most recent first. FlushOne is the invlpg instruction:
+// it counts in Invlpg, a hardware counter, and never in the kernel's
+// vmstat events, which only the kernel's flush functions count
+// (arch/x86/mm/tlb.c).
 func TestLRUOrder(t *testing.T) {
 	type op struct {
 		do   func(tl *tlb.TLB)
@@ -178,8 +181,9 @@ func TestLRUOrder(t *testing.T) {
 			t.Fatalf("after op %d: Len %d, want %d", i, tl.Len(), len(o.want))
 		}
 	}
-	// Evictions: 1, 3, 2 and 7 (the last two inserts into a full TLB).
-	want := tlb.Stats{Evictions: 4, LocalFlushOne: 5}
+	// Evictions: 1, 3, 2 and 7 (the last two inserts into a full TLB);
+	// five invlpg instructions, the one on the uncached page 9 included.
+	want := tlb.Stats{Evictions: 4, Invlpg: 5}
 	if tl.Stats != want {
 		t.Errorf("stats %+v, want %+v", tl.Stats, want)
 	}
@@ -189,7 +193,9 @@ func TestLRUOrder(t *testing.T) {
 }
 
 // TestFlushAll: a full flush empties the TLB; with keepGlobal (a CR3 load
-// without PCID) the global entries stay, in their order.
+// without PCID) the global entries stay, in their order. Either way it is
+// one FullFlushes, a hardware count, and no vmstat event
+// (nr_tlb_local_flush_all is counted by flush_tlb_func(), not here).
 func TestFlushAll(t *testing.T) {
 	for _, keep := range []bool{true, false} {
 		tl := tlb.New(0, 8)
@@ -213,8 +219,8 @@ func TestFlushAll(t *testing.T) {
 				t.Errorf("non-global entry %#x survived", uint64(e.VA))
 			}
 		}
-		if tl.Len() != len(want) || tl.Stats.LocalFlushAll != 1 {
-			t.Errorf("keepGlobal=%v: Len %d, LocalFlushAll %d", keep, tl.Len(), tl.Stats.LocalFlushAll)
+		if tl.Len() != len(want) || tl.Stats != (tlb.Stats{FullFlushes: 1}) {
+			t.Errorf("keepGlobal=%v: Len %d, stats %+v; want %d and one full flush only", keep, tl.Len(), tl.Stats, len(want))
 		}
 		// The TLB keeps working: fill it past its size.
 		for i := 10; i < 20; i++ {
@@ -283,7 +289,7 @@ func (r *refTLB) peek(va arch.VirtAddr, shifts []uint) (tlb.Entry, bool) {
 }
 
 func (r *refTLB) flushOne(va arch.VirtAddr, shifts []uint) {
-	r.stats.LocalFlushOne++
+	r.stats.Invlpg++
 	for _, s := range shifts {
 		if i := r.find(va, s); i >= 0 {
 			r.es = append(r.es[:i], r.es[i+1:]...)
@@ -292,7 +298,7 @@ func (r *refTLB) flushOne(va arch.VirtAddr, shifts []uint) {
 }
 
 func (r *refTLB) flushAll(keep bool) {
-	r.stats.LocalFlushAll++
+	r.stats.FullFlushes++
 	var out []tlb.Entry
 	for _, e := range r.es {
 		if keep && e.Global() {
@@ -359,7 +365,7 @@ func TestAgainstReference(t *testing.T) {
 				t.Fatalf("size %d op %d %s: Len %d stats %+v, want %d %+v", size, n, what, tl.Len(), tl.Stats, len(ref.es), ref.stats)
 			}
 		}
-		if ref.stats.Evictions == 0 || ref.stats.LocalFlushAll == 0 {
+		if ref.stats.Evictions == 0 || ref.stats.FullFlushes == 0 || ref.stats.Invlpg == 0 {
 			t.Errorf("size %d: the sequence never evicted or flushed: %+v", size, ref.stats)
 		}
 	}
@@ -430,7 +436,9 @@ func TestLargePageEntries(t *testing.T) {
 
 // TestSwitchMM: a CR3 load without PCID flushes every non-global entry and
 // keeps the global ones (facts §8 "Context switch"); loading the address
-// space already there is not a CR3 load.
+// space already there is not a CR3 load. Each CR3 load counts in CR3Loads
+// and, being a flush of the TLB, in FullFlushes; switch_mm_irqs_off()
+// counts no vmstat event.
 func TestSwitchMM(t *testing.T) {
 	for _, line := range allFormats {
 		t.Run(line, func(t *testing.T) {
@@ -454,8 +462,11 @@ func TestSwitchMM(t *testing.T) {
 			for i, s := range steps {
 				before := vas(tl.Entries())
 				m.MMU.SwitchMM(0, s.to)
-				if tl.Stats.CR3Loads != s.cr3 {
-					t.Errorf("step %d: CR3Loads %d, want %d", i, tl.Stats.CR3Loads, s.cr3)
+				if st := tl.Stats; st.CR3Loads != s.cr3 || st.FullFlushes != s.cr3 {
+					t.Errorf("step %d: CR3Loads %d, FullFlushes %d; want %d each", i, st.CR3Loads, st.FullFlushes, s.cr3)
+				}
+				if st := tl.Stats; st.Invlpg != 0 || st.LocalFlushAll != 0 || st.LocalFlushOne != 0 || st.RemoteFlush != 0 || st.RemoteFlushReceived != 0 {
+					t.Errorf("step %d: stats %+v; a CR3 load counts no invlpg and no vmstat event", i, st)
 				}
 				got := vas(tl.Entries())
 				switch {
@@ -494,11 +505,34 @@ func TestSwitchMM(t *testing.T) {
 	}
 }
 
-// TestFlushKernelRange: flush_tlb_kernel_range() runs on every CPU, the
-// sender locally and the others by IPI (one nr_tlb_remote_flush on the
-// sender, one nr_tlb_remote_flush_received on each other CPU); each flushes
-// with one invlpg per page up to tlb_single_page_flush_ceiling = 33 pages,
-// and entirely (global entries too) above (facts §8 "TLB").
+// stats is every CPU's counters, to take differences of.
+func stats(m *kernelmodel.Machine) []tlb.Stats {
+	out := make([]tlb.Stats, len(m.MMU.TLBs))
+	for c, t := range m.MMU.TLBs {
+		out[c] = t.Stats
+	}
+	return out
+}
+
+// delta is what each counter gained from before to after.
+func delta(after, before tlb.Stats) tlb.Stats {
+	return tlb.Stats{
+		Hits: after.Hits - before.Hits, Misses: after.Misses - before.Misses, Evictions: after.Evictions - before.Evictions,
+		Invlpg: after.Invlpg - before.Invlpg, FullFlushes: after.FullFlushes - before.FullFlushes, CR3Loads: after.CR3Loads - before.CR3Loads,
+		LocalFlushAll: after.LocalFlushAll - before.LocalFlushAll, LocalFlushOne: after.LocalFlushOne - before.LocalFlushOne,
+		RemoteFlush: after.RemoteFlush - before.RemoteFlush, RemoteFlushReceived: after.RemoteFlushReceived - before.RemoteFlushReceived,
+	}
+}
+
+// TestFlushKernelRange: flush_tlb_kernel_range() (arch/x86/mm/tlb.c) runs
+// on every CPU by on_each_cpu(), whichever CPU asks. Up to
+// tlb_single_page_flush_ceiling = 33 pages each CPU runs
+// do_kernel_range_flush(): one invlpg per page (flush_tlb_one_kernel()),
+// and no vmstat event at all, on the sender or the others. Above, each CPU
+// runs do_flush_tlb_all(): a full flush, global entries too
+// (__flush_tlb_all()), and one nr_tlb_remote_flush_received, the sender's
+// own CPU included; nobody counts nr_tlb_remote_flush, which only
+// flush_tlb_all() and flush_tlb_multi() count (facts §8 "TLB").
 func TestFlushKernelRange(t *testing.T) {
 	for _, cpus := range []int{1, 2, 4} {
 		for _, pages := range []int{1, 33, 34} {
@@ -516,40 +550,27 @@ func TestFlushKernelRange(t *testing.T) {
 						translate(t, m, c, v, tlb.Read, false)
 					}
 				}
-				before := make([]tlb.Stats, cpus)
-				for c := range before {
-					before[c] = m.MMU.TLBs[c].Stats
-				}
+				before := stats(m)
 				sender := cpus - 1
 				m.MMU.FlushKernelRange(sender, va[0], va[0]+arch.VirtAddr(pages)*arch.PageSize)
 
+				// The same on every CPU, the sender included.
 				var want tlb.Stats
 				var left []arch.VirtAddr
 				if pages <= tlb.FlushCeiling {
-					want.LocalFlushOne = uint64(pages)
+					want.Invlpg = uint64(pages)
 					for _, v := range touched {
 						if v < va[0] || v >= va[pages] {
 							left = append(left, v)
 						}
 					}
 				} else {
-					want.LocalFlushAll = 1
+					want.FullFlushes = 1
+					want.RemoteFlushReceived = 1
 				}
 				for c := 0; c < cpus; c++ {
-					w := want
-					if c == sender && cpus > 1 {
-						w.RemoteFlush = 1
-					}
-					if c != sender {
-						w.RemoteFlushReceived = 1
-					}
-					s := m.MMU.TLBs[c].Stats
-					got := tlb.Stats{
-						LocalFlushAll: s.LocalFlushAll - before[c].LocalFlushAll, LocalFlushOne: s.LocalFlushOne - before[c].LocalFlushOne,
-						RemoteFlush: s.RemoteFlush - before[c].RemoteFlush, RemoteFlushReceived: s.RemoteFlushReceived - before[c].RemoteFlushReceived,
-					}
-					if got != w {
-						t.Errorf("CPU %d: flush counters went up by %+v, want %+v", c, got, w)
+					if got := delta(m.MMU.TLBs[c].Stats, before[c]); got != want {
+						t.Errorf("CPU %d: counters went up by %+v, want %+v", c, got, want)
 					}
 					var still []arch.VirtAddr
 					for _, v := range touched {
@@ -569,11 +590,143 @@ func TestFlushKernelRange(t *testing.T) {
 	}
 }
 
+// TestFlushKernelRangeOnePage: a one-page kernel range (what vunmap of a
+// one-page area or set_memory_ro() of one page flushes) is one invlpg on
+// each CPU and counts no vmstat event anywhere: do_kernel_range_flush()
+// calls flush_tlb_one_kernel(), which counts nothing, and
+// flush_tlb_kernel_range() itself counts nothing either. The CPU that
+// never cached the page executes the invlpg all the same.
+func TestFlushKernelRangeOnePage(t *testing.T) {
+	m := boot(t, "x86 mem=1G cpus=2")
+	va, _ := vmap(t, m, 0, pageKernel)
+	translate(t, m, 0, va, tlb.Read, false)
+	before := stats(m)
+	m.MMU.FlushKernelRange(0, va, va+arch.PageSize)
+	for c := 0; c < 2; c++ {
+		if got, want := delta(m.MMU.TLBs[c].Stats, before[c]), (tlb.Stats{Invlpg: 1}); got != want {
+			t.Errorf("CPU %d: counters went up by %+v, want %+v", c, got, want)
+		}
+		if cached(m, c, va) {
+			t.Errorf("CPU %d still caches %#x", c, uint64(va))
+		}
+	}
+	if got := m.MMU.Total(); got.LocalFlushOne+got.LocalFlushAll+got.RemoteFlush+got.RemoteFlushReceived != 0 {
+		t.Errorf("Total %+v: a one-page kernel range counted a vmstat event", got)
+	}
+}
+
+// TestMMUFlushAll: flush_tlb_all() counts nr_tlb_remote_flush once on the
+// caller, even on a one-CPU machine where no IPI leaves it, then runs
+// do_flush_tlb_all() on every CPU by on_each_cpu(): each one, the caller
+// included, counts nr_tlb_remote_flush_received and flushes everything,
+// global entries too (arch/x86/mm/tlb.c).
+func TestMMUFlushAll(t *testing.T) {
+	for _, tc := range []struct {
+		cpus, caller int
+	}{{1, 0}, {2, 1}, {2, 0}} {
+		t.Run(fmt.Sprintf("cpus=%d/caller=%d", tc.cpus, tc.caller), func(t *testing.T) {
+			m := boot(t, fmt.Sprintf("x86 mem=1G cpus=%d", tc.cpus))
+			va, _ := vmap(t, m, 0, pageKernel)
+			for c := 0; c < tc.cpus; c++ {
+				translate(t, m, c, va, tlb.Read, false)
+				translate(t, m, c, m.Layout.PageOffset, tlb.Read, false) // a global large page
+			}
+			before, totalBefore := stats(m), m.MMU.Total()
+			m.MMU.FlushAll(tc.caller)
+			for c := 0; c < tc.cpus; c++ {
+				want := tlb.Stats{FullFlushes: 1, RemoteFlushReceived: 1}
+				if c == tc.caller {
+					want.RemoteFlush = 1
+				}
+				if got := delta(m.MMU.TLBs[c].Stats, before[c]); got != want {
+					t.Errorf("CPU %d: counters went up by %+v, want %+v", c, got, want)
+				}
+				if n := m.MMU.TLBs[c].Len(); n != 0 {
+					t.Errorf("CPU %d: %d entries survived flush_tlb_all", c, n)
+				}
+			}
+			want := tlb.Stats{FullFlushes: uint64(tc.cpus), RemoteFlush: 1, RemoteFlushReceived: uint64(tc.cpus)}
+			if got := delta(m.MMU.Total(), totalBefore); got != want {
+				t.Errorf("Total: %+v, want %+v", got, want)
+			}
+			if err := m.Check(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestDrop: Drop removes a page from every CPU's TLB and counts nothing:
+// it is the model's repair after a state the kernel forbids (a task that
+// left its CPU holding a kmap_local slot), not an instruction.
+func TestDrop(t *testing.T) {
+	m := boot(t, "x86_64 mem=1G cpus=3")
+	va, _ := vmap(t, m, 0, pageKernel)
+	other, _ := vmap(t, m, 1, pageKernel)
+	for c := 0; c < 3; c++ {
+		translate(t, m, c, va+0x10, tlb.Read, false)
+		translate(t, m, c, other, tlb.Read, false)
+	}
+	before := stats(m)
+	m.MMU.Drop(va + 0x10) // any address in the page
+	for c := 0; c < 3; c++ {
+		if got := delta(m.MMU.TLBs[c].Stats, before[c]); got != (tlb.Stats{}) {
+			t.Errorf("CPU %d: Drop counted %+v", c, got)
+		}
+		if cached(m, c, va) || !cached(m, c, other) {
+			t.Errorf("CPU %d: after Drop caches the dropped page %v, the other %v; want false, true", c, cached(m, c, va), cached(m, c, other))
+		}
+	}
+	// The TLBs changed: a PTE cleared afterwards without a flush is
+	// coherent, since nobody caches it any more.
+	m.PT.Clear(m.PT.Init, va)
+	if err := m.MMU.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTotal: Total sums every counter of every CPU, the hardware ones
+// (Invlpg, FullFlushes, CR3Loads) included.
+func TestTotal(t *testing.T) {
+	m := boot(t, "x86_64 mem=1G cpus=2")
+	p := newPGD(t, m, "p")
+	va, _ := vmap(t, m, 0, pageKernel)
+	translate(t, m, 0, va, tlb.Read, false)
+	translate(t, m, 0, va, tlb.Read, false)
+	translate(t, m, 1, va, tlb.Read, false)
+	m.MMU.SwitchMM(1, p)                                     // CPU 1: a CR3 load, a full flush
+	m.MMU.FlushKernelRange(0, va, va+2*arch.PageSize)        // 2 invlpg on each CPU
+	m.MMU.FlushRange(0, p, 0x400000, 0x400000+arch.PageSize) // CPU 0 sends, CPU 1 invlpg and receives
+	m.MMU.FlushAll(1)                                        // a full flush on each, 1 sent, 2 received
+	want := tlb.Stats{Hits: 1, Misses: 2, Invlpg: 5, FullFlushes: 3, CR3Loads: 1, RemoteFlush: 2, RemoteFlushReceived: 3}
+	if got := m.MMU.Total(); got != want {
+		t.Errorf("Total %+v, want %+v", got, want)
+	}
+	var sum tlb.Stats
+	for _, s := range stats(m) {
+		sum = tlb.Stats{
+			Hits: sum.Hits + s.Hits, Misses: sum.Misses + s.Misses, Evictions: sum.Evictions + s.Evictions,
+			Invlpg: sum.Invlpg + s.Invlpg, FullFlushes: sum.FullFlushes + s.FullFlushes, CR3Loads: sum.CR3Loads + s.CR3Loads,
+			LocalFlushAll: sum.LocalFlushAll + s.LocalFlushAll, LocalFlushOne: sum.LocalFlushOne + s.LocalFlushOne,
+			RemoteFlush: sum.RemoteFlush + s.RemoteFlush, RemoteFlushReceived: sum.RemoteFlushReceived + s.RemoteFlushReceived,
+		}
+	}
+	if sum != want {
+		t.Errorf("per-CPU counters sum to %+v, want %+v", sum, want)
+	}
+}
+
 // TestFlushRange: flush_tlb_mm_range() flushes only on the CPUs that have
 // the address space loaded (mm_cpumask): locally when the sender is one of
 // them, by IPI on the others; a CPU running another mm keeps its entries.
 // Full flushes (above 33 pages) keep global entries: user ranges hold no
-// kernel mappings.
+// kernel mappings. The vmstat events are flush_tlb_func()'s and
+// native_flush_tlb_multi()'s (arch/x86/mm/tlb.c): the sender, when it runs
+// the mm, counts nr_tlb_local_flush_one per page or nr_tlb_local_flush_all
+// once; each other CPU counts only nr_tlb_remote_flush_received (its flush
+// is not local: no local event); the sender counts nr_tlb_remote_flush
+// when another CPU was sent the flush. Invlpg and FullFlushes count what
+// every CPU's TLB did.
 func TestFlushRange(t *testing.T) {
 	m := boot(t, "x86_64 mem=1G cpus=4")
 	p, q := newPGD(t, m, "p"), newPGD(t, m, "q")
@@ -606,33 +759,31 @@ func TestFlushRange(t *testing.T) {
 	}{
 		{"CPU 0 (not running p) flushes one page of p",
 			func() { m.MMU.FlushRange(0, p, uva, uva+arch.PageSize) },
-			[4]d{{RemoteFlush: 1}, {LocalFlushOne: 1, RemoteFlushReceived: 1}, {LocalFlushOne: 1, RemoteFlushReceived: 1}, {}},
+			[4]d{{RemoteFlush: 1}, {Invlpg: 1, RemoteFlushReceived: 1}, {Invlpg: 1, RemoteFlushReceived: 1}, {}},
 			[4]bool{false, false, false, true}},
 		{"CPU 1 flushes 34 pages of p",
 			func() { m.MMU.FlushRange(1, p, uva, uva+34*arch.PageSize) },
-			[4]d{{}, {LocalFlushAll: 1, RemoteFlush: 1}, {LocalFlushAll: 1, RemoteFlushReceived: 1}, {}},
+			[4]d{{}, {FullFlushes: 1, LocalFlushAll: 1, RemoteFlush: 1}, {FullFlushes: 1, RemoteFlushReceived: 1}, {}},
 			[4]bool{false, false, false, true}},
 		{"CPU 3 flushes 33 pages of q: local only",
 			func() { m.MMU.FlushRange(3, q, uva, uva+33*arch.PageSize) },
-			[4]d{{}, {}, {}, {LocalFlushOne: 33}},
+			[4]d{{}, {}, {}, {Invlpg: 33, LocalFlushOne: 33}},
 			[4]bool{false, true, true, false}},
 		{"CPU 2 flushes all of p",
 			func() { m.MMU.FlushMM(2, p) },
-			[4]d{{}, {LocalFlushAll: 1, RemoteFlushReceived: 1}, {LocalFlushAll: 1, RemoteFlush: 1}, {}},
+			[4]d{{}, {FullFlushes: 1, RemoteFlushReceived: 1}, {FullFlushes: 1, LocalFlushAll: 1, RemoteFlush: 1}, {}},
 			[4]bool{false, false, false, true}},
+		{"CPU 3 flushes all of q: local only",
+			func() { m.MMU.FlushMM(3, q) },
+			[4]d{{}, {}, {}, {FullFlushes: 1, LocalFlushAll: 1}},
+			[4]bool{false, true, true, false}},
 	}
 	for _, tc := range tests {
 		fill()
-		var before [4]tlb.Stats
-		for c := range before {
-			before[c] = m.MMU.TLBs[c].Stats
-		}
+		before := stats(m)
 		tc.flush()
 		for c := 0; c < 4; c++ {
-			s := m.MMU.TLBs[c].Stats
-			got := d{LocalFlushAll: s.LocalFlushAll - before[c].LocalFlushAll, LocalFlushOne: s.LocalFlushOne - before[c].LocalFlushOne,
-				RemoteFlush: s.RemoteFlush - before[c].RemoteFlush, RemoteFlushReceived: s.RemoteFlushReceived - before[c].RemoteFlushReceived}
-			if got != tc.stats[c] {
+			if got := delta(m.MMU.TLBs[c].Stats, before[c]); got != tc.stats[c] {
 				t.Errorf("%s: CPU %d counters went up by %+v, want %+v", tc.name, c, got, tc.stats[c])
 			}
 			if got := cached(m, c, uva); got != tc.cached[c] {
@@ -645,6 +796,57 @@ func TestFlushRange(t *testing.T) {
 		if err := m.Check(); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
+	}
+}
+
+// TestFlushRangeLocalRemote: the vmstat events of flush_tlb_mm_range()
+// depend on who runs the mm. On two CPUs: when the sender alone runs it,
+// the flush is local (flush_tlb_func() called directly, no IPI): one
+// nr_tlb_local_flush_one per page and no remote event. When the other CPU
+// alone runs it, cpumask_any_but() finds it and flush_tlb_multi() sends
+// the flush: nr_tlb_remote_flush on the sender, which flushes nothing
+// itself, and nr_tlb_remote_flush_received on the other, which counts no
+// local event. When both run it, both happen. When nobody runs it, nothing
+// is flushed or counted.
+func TestFlushRangeLocalRemote(t *testing.T) {
+	const uva, pages = 0x400000, 3
+	type d = tlb.Stats
+	for _, tc := range []struct {
+		name    string
+		running [2]bool // which CPUs run p
+		want    [2]d    // CPU 0 sends the flush
+	}{
+		{"sender only", [2]bool{true, false}, [2]d{{Invlpg: pages, LocalFlushOne: pages}, {}}},
+		{"other only", [2]bool{false, true}, [2]d{{RemoteFlush: 1}, {Invlpg: pages, RemoteFlushReceived: 1}}},
+		{"both", [2]bool{true, true}, [2]d{{Invlpg: pages, LocalFlushOne: pages, RemoteFlush: 1}, {Invlpg: pages, RemoteFlushReceived: 1}}},
+		{"neither", [2]bool{false, false}, [2]d{{}, {}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := boot(t, "x86 mem=1G cpus=2")
+			p := newPGD(t, m, "p")
+			for i := 0; i < pages; i++ {
+				mapUser(t, m, p, uva+arch.VirtAddr(i)*arch.PageSize, pgtable.Present|pgtable.RW|pgtable.User)
+			}
+			for c, run := range tc.running {
+				if run {
+					m.MMU.SwitchMM(c, p)
+					translate(t, m, c, uva, tlb.Read, true)
+				}
+			}
+			before := stats(m)
+			m.MMU.FlushRange(0, p, uva, uva+pages*arch.PageSize)
+			for c := 0; c < 2; c++ {
+				if got := delta(m.MMU.TLBs[c].Stats, before[c]); got != tc.want[c] {
+					t.Errorf("CPU %d: counters went up by %+v, want %+v", c, got, tc.want[c])
+				}
+				if cached(m, c, uva) {
+					t.Errorf("CPU %d still caches %#x", c, uva)
+				}
+			}
+			if err := m.Check(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
@@ -984,14 +1186,16 @@ func TestCheckCoherentNX(t *testing.T) {
 }
 
 // TestFlushToTheTop: a kernel range ending at the top of the address space
-// is far above the 33-page ceiling and is one full flush per CPU, without
-// a page count that overflows or a loop that wraps.
+// is far above the 33-page ceiling and is one full flush per CPU
+// (do_flush_tlb_all() on each, each counting nr_tlb_remote_flush_received),
+// without a page count that overflows or a loop that wraps; the last page
+// alone is one invlpg per CPU and counts no event.
 func TestFlushToTheTop(t *testing.T) {
 	m := boot(t, "x86_64 mem=1G cpus=2")
 	m.MMU.FlushKernelRange(0, 0, ^arch.VirtAddr(0))
 	m.MMU.FlushKernelRange(0, ^arch.VirtAddr(0)&^(arch.PageSize-1), ^arch.VirtAddr(0))
-	s0, s1 := m.MMU.TLBs[0].Stats, m.MMU.TLBs[1].Stats
-	if s0.LocalFlushAll != 1 || s1.LocalFlushAll != 1 || s0.LocalFlushOne != 1 || s1.LocalFlushOne != 1 {
-		t.Errorf("cpu0 %+v cpu1 %+v; want one full flush and one invlpg each", s0, s1)
+	want := tlb.Stats{Invlpg: 1, FullFlushes: 1, RemoteFlushReceived: 1}
+	if s0, s1 := m.MMU.TLBs[0].Stats, m.MMU.TLBs[1].Stats; s0 != want || s1 != want {
+		t.Errorf("cpu0 %+v cpu1 %+v; want %+v each", s0, s1, want)
 	}
 }

@@ -98,9 +98,12 @@ type Allocator struct {
 	free      []span
 	lazyPages uint64
 	deferred  []arch.VirtAddr
-	gen       uint64
-	checked   uint64
-	ptGen     uint64
+	// zeroWarned is set once vmalloc(0) warned (a WARN_ON_ONCE).
+	zeroWarned bool
+	gen        uint64
+	checked    uint64
+	ptGen      uint64
+	memGen     uint64
 }
 
 // New returns an empty vmalloc area.
@@ -169,7 +172,10 @@ func (a *Allocator) Alloc(r Request) (arch.VirtAddr, bool, error) {
 	// __get_vm_area_node()'s BUG_ON(in_interrupt()), then
 	// alloc_vmap_area()'s might_sleep().
 	if r.Size == 0 {
-		a.Warn(fmt.Sprintf("%s(0): WARN_ON_ONCE(!size) in __vmalloc_node_range, returning NULL", r.Func))
+		if !a.zeroWarned {
+			a.zeroWarned = true // WARN_ON_ONCE: the first time only
+			a.Warn(fmt.Sprintf("%s(0): WARN_ON_ONCE(!size) in __vmalloc_node_range, returning NULL", r.Func))
+		}
 		return 0, false, nil
 	}
 	if r.Size>>arch.PageShift > a.Mem.TotalRAM() {
@@ -179,8 +185,8 @@ func (a *Allocator) Alloc(r Request) (arch.VirtAddr, bool, error) {
 	if a.InInterrupt() {
 		return 0, false, bug.Errorf("kernel BUG at mm/vmalloc.c: %s() called in interrupt context (BUG_ON(in_interrupt()) in __get_vm_area_node)", r.Func)
 	}
-	if err := a.Mem.MightSleep(r.GFP, r.Func); err != nil {
-		return 0, false, err
+	if err := a.Mem.MightSleepIn("mm/vmalloc.c", "alloc_vmap_area"); err != nil {
+		return 0, false, err // might_sleep() whatever the mask
 	}
 	size := (r.Size + arch.PageSize - 1) &^ (arch.PageSize - 1)
 	area, ok := a.reserve(size+arch.PageSize, r)
@@ -195,7 +201,11 @@ func (a *Allocator) Alloc(r Request) (arch.VirtAddr, bool, error) {
 	if err != nil || why != "" {
 		a.release(area)
 		if err == nil {
-			a.failed(r, failSize, why)
+			// __vmalloc_area_node() reports with the mask it used: with
+			// the __GFP_HIGHMEM it added.
+			fr := r
+			fr.GFP = pageGFP(r.GFP)&^phys.GfpNoWarn | r.GFP&phys.GfpNoWarn
+			a.failed(fr, failSize, why)
 		} else {
 			a.Stats.Failures++
 		}
@@ -317,10 +327,7 @@ func (a *Allocator) populate(area *Area, r Request) (uint64, string, error) {
 		}
 		area.Array = va
 	}
-	gfp := r.GFP | phys.GfpNoWarn
-	if gfp&(phys.GfpDMA|phys.GfpDMA32) == 0 {
-		gfp |= phys.GfpHighmem
-	}
+	gfp := pageGFP(r.GFP) | phys.GfpNoWarn
 	for i := uint64(0); i < n; i++ {
 		pfn, ok, err := a.Mem.AllocPages(phys.Request{GFP: gfp, Order: 0, Owner: phys.OwnerVmalloc, Tag: r.Func, Caller: r.Func})
 		if err != nil || !ok {
@@ -336,6 +343,15 @@ func (a *Allocator) populate(area *Area, r Request) (uint64, string, error) {
 		}
 	}
 	return 0, "", nil
+}
+
+// pageGFP is the mask vmalloc's pages are asked with: __GFP_HIGHMEM is
+// added unless the caller wants DMA or DMA32 memory.
+func pageGFP(gfp phys.GFP) phys.GFP {
+	if gfp&(phys.GfpDMA|phys.GfpDMA32) == 0 {
+		gfp |= phys.GfpHighmem
+	}
+	return gfp
 }
 
 // release undoes a failed allocation: it unmaps what was mapped and gives
@@ -360,7 +376,9 @@ func (a *Allocator) freeParts(area *Area) {
 	area.Pages = nil
 	switch {
 	case area.ArrayArea != nil:
-		a.vfree(area.ArrayArea)
+		// kvfree(area->pages): a vfree of the array's address, which
+		// warns if someone freed it behind vmalloc's back.
+		a.free1(area.ArrayArea.Addr)
 	case area.Array != 0:
 		a.Slab.Kfree(area.Array, "vfree")
 	}
@@ -390,7 +408,7 @@ func (a *Allocator) Free(va arch.VirtAddr) error {
 		a.gen++
 		return nil
 	}
-	if err := a.Mem.MightSleep(phys.GFPKernel, "vfree"); err != nil {
+	if err := a.Mem.MightSleepIn("mm/vmalloc.c", "vfree"); err != nil {
 		return err
 	}
 	if va == 0 {
@@ -507,7 +525,7 @@ func (a *Allocator) Used() uint64 {
 // vmalloc-mapped (a busy area's pages are mapped in order, its frames
 // allocated to vmalloc; a lazy one maps nothing).
 func (a *Allocator) Check() error {
-	if a.gen == a.checked && a.PT.Gen == a.ptGen {
+	if a.gen == a.checked && a.PT.Gen == a.ptGen && a.Mem.Gen() == a.memGen {
 		return nil
 	}
 	l := a.Layout
@@ -545,7 +563,7 @@ func (a *Allocator) Check() error {
 			}
 		}
 	}
-	a.checked, a.ptGen = a.gen, a.PT.Gen
+	a.checked, a.ptGen, a.memGen = a.gen, a.PT.Gen, a.Mem.Gen()
 	return nil
 }
 

@@ -232,9 +232,9 @@ assert read(p, 2) == 0x1234 and read(p) == 0x34
 kfree(p)
 expect warn "slab-use-after-free" { read(p) }
 ---
-read(0) ### `BUG: kernel NULL pointer dereference, address: 0000000000000000`
+read(0) ### `BUG: kernel NULL pointer dereference, address: 00000000 `
 ---
-read(ZERO_SIZE_PTR, 4) ### `kernel NULL pointer dereference, address: 0000000000000010`
+read(ZERO_SIZE_PTR, 4) ### `kernel NULL pointer dereference, address: 00000010 `
 ---
 read(0x1000) ### `read: 0x1000 is a user address`
 ---

@@ -125,10 +125,10 @@ vmalloc_to_page(0xc1000000) ### `vmalloc_to_page: 0xc1000000 is not in the vmall
 v = vmalloc(8K)
 write(v + 0x123, 7)
 show vtop v + 0x123
-assert output() == "VIRTUAL   PHYSICAL\nf8800123  38000123\n\nPAGE DIRECTORY: c02ff000 (init_mm)\n  PGD: c02fff88 => 1001063   [index 994]\n  PTE: c1001000 => 38000163   [index 0]\n PAGE: 38000000\n\n  PTE       PHYSICAL  FLAGS\n  38000163  38000000  (PRESENT|RW|ACCESSED|DIRTY|GLOBAL)\n\n  VMALLOC AREA: 0xf8800000-0xf8803000 12288 bytes (2 pages + guard)\n\n  PFN       PHYSICAL ZONE     CNT MAP OWNER\n  38000     38000000 HighMem    1   0 vmalloc\n\n  TLB: cpu 0 caches it (4KB entry)\n"
+assert output() == "VIRTUAL   PHYSICAL\nf8800123  38000123\n\nPAGE DIRECTORY: c02ff000 (init_mm)\n  PGD: c02fff88 => 1001067   [index 994]\n  PTE: c1001000 => 38000163   [index 0]\n PAGE: 38000000\n\n  PTE       PHYSICAL  FLAGS\n  38000163  38000000  (PRESENT|RW|ACCESSED|DIRTY|GLOBAL)\n\n  VMALLOC AREA: 0xf8800000-0xf8803000 12288 bytes (2 pages + guard)\n\n  PFN       PHYSICAL ZONE     CNT MAP OWNER\n  38000     38000000 HighMem    1   0 vmalloc\n\n  TLB: cpu 0 caches it (4KB entry)\n"
 # The guard page: the walk stops at PTE index 2, 0xc1001000 + 2 * 4.
 show vtop v + 8K
-assert output() == "VIRTUAL   PHYSICAL\nf8802000  (not mapped)\n\nPAGE DIRECTORY: c02ff000 (init_mm)\n  PGD: c02fff88 => 1001063   [index 994]\n  PTE: c1001008 => 0   [index 2]\n\n(not mapped: PTE entry 2 is not present)\n"
+assert output() == "VIRTUAL   PHYSICAL\nf8802000  (not mapped)\n\nPAGE DIRECTORY: c02ff000 (init_mm)\n  PGD: c02fff88 => 1001067   [index 994]\n  PTE: c1001008 => 0   [index 2]\n\n(not mapped: PTE entry 2 is not present)\n"
 # The direct map ends the walk at the PGD: a 4M page (PSE), global. The
 # page table page of the walk above is a direct-map address too.
 show vtop 0xc1001000
@@ -189,7 +189,7 @@ assert vmalloc(28641 * 4K) == NULL
 w = warnings()
 assert "vmap allocation for size 118784 failed" in w
 assert "vmalloc error: size 114564, vm_struct allocation failed, mode:0xdc0(GFP_KERNEL|__GFP_ZERO)" in w
-assert "vmalloc error: size 117313536, failed to allocated page array size 114564, mode:0xcc0(GFP_KERNEL)" in w
+assert "vmalloc error: size 117313536, failed to allocated page array size 114564, mode:0xcc2(GFP_KERNEL|__GFP_HIGHMEM)" in w
 assert nr_free_pages() == free
 show vmallocinfo
 assert output() == ""
@@ -296,12 +296,14 @@ assert "Trying to vfree() nonexistent vm area (0xf8800000)" in warnings()
 # are not: the next area goes after the unpurged one.
 w = vmalloc(4K)
 assert w == 0xf8802000 and vmalloc_to_page(w).pfn == 0x38000
-# vm_unmap_aliases purges: one flush of the purged range, 2 pages, on each
-# of the 2 CPUs (2 invlpg each, one shootdown sent, one received).
+# vm_unmap_aliases purges: one flush_tlb_kernel_range of the purged range,
+# 2 pages, on each of the 2 CPUs: 2 invlpg each, and no vmstat event, since
+# do_kernel_range_flush() counts none.
 vm_unmap_aliases()
 show vmstat
 o = output()
-assert "nr_tlb_remote_flush 1\nnr_tlb_remote_flush_received 1\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 4\n" in o
+assert "nr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\n" in o
+assert "mmsim_tlb_invlpg 4\nmmsim_tlb_full_flushes 0\n" in o
 assert vmalloc(4K) == 0xf8800000
 show vmallocinfo
 assert not ("unpurged" in output())
@@ -328,10 +330,12 @@ vfree(big)
 show vmallocinfo
 assert output() == ""
 # One flush of the purged span, 0xf8800000 to the end of the array area,
-# far more than 33 pages: a full flush, on the only CPU (no shootdown).
+# far more than 33 pages: on_each_cpu(do_flush_tlb_all), a full flush that
+# counts one flush received, on the only CPU.
 show vmstat
 o = output()
-assert "nr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 1\n" in o
+assert "nr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 1\nnr_tlb_local_flush_all 0\n" in o
+assert "mmsim_tlb_full_flushes 1\n" in o
 ---
 # On 2 CPUs lazy_max_pages() is fls(2) * 8192 = 16384 pages: the 8202
 # pages of a 32M area and its array stay unpurged.
@@ -349,7 +353,7 @@ irq {
   vfree(v)
   assert vmalloc_to_page(v).pfn == 0x38000
   show vmallocinfo
-  assert output() == "0xf8800000-0xf8802000    8192 testdata/vm.mms:347:5 pages=1 vmalloc\n"
+  assert output() == "0xf8800000-0xf8802000    8192 testdata/vm.mms:351:5 pages=1 vmalloc\n"
   vfree(NULL)
   # The workqueue takes the address as it is: a bad one is found out
   # only when it runs, after the interrupt.
@@ -366,7 +370,7 @@ softirq { expect bug "vzalloc() called in interrupt context" { vzalloc(4K) } }
 # With a spinlock held, vmalloc(GFP_KERNEL) and vfree may sleep: BUGs.
 w = vmalloc(4K)
 atomic { expect bug "sleeping function called from invalid context" { vmalloc(4K) } }
-atomic { vfree(w) } ### `BUG: sleeping function called from invalid context at mm/page_alloc.c: vfree`
+atomic { vfree(w) } ### `BUG: sleeping function called from invalid context at mm/vmalloc.c: vfree\(\)`
 ---
 # kvmalloc (mm/util.c): kmalloc first; above a page without retrying hard
 # and quietly (__GFP_NORETRY|__GFP_NOWARN), then vmalloc if the mask may
@@ -432,7 +436,7 @@ assert vzalloc(4K) != NULL
 # The guard page after v (at v + 8K) is the oops.
 expect bug "unable to handle page fault for address: 0xf8804000: the guard page after the vmalloc area at 0xf8802000 (#PF: supervisor read access in kernel mode, error_code(0x0000) - not-present page; PTE entry not present)" { read(v + 8K) }
 expect bug "0xf8804000: the guard page after the vmalloc area at 0xf8802000 (#PF: supervisor write access in kernel mode, error_code(0x0002) - not-present page" { write(v + 8K - 1, 0, 2) }
-expect bug "0xf8804000: the guard page after the vmalloc area at 0xf8802000 (#PF: supervisor exec access in kernel mode, error_code(0x0010)" { touch v + 8K exec }
+expect bug "0xf8804000: the guard page after the vmalloc area at 0xf8802000 (#PF: supervisor instruction fetch in kernel mode, error_code(0x0010)" { touch v + 8K exec }
 # The guard after a: at 0xf8801000.
 touch a + 4K ### `kernel BUG: unable to handle page fault for address: 0xf8801000: the guard page after the vmalloc area at 0xf8800000 \(#PF: supervisor read access`
 ---
@@ -461,10 +465,10 @@ touch(vmalloc(4K), 1) ### `touch: argument kind must be a string, not int`
 ---
 read(0xc0000000 - 1) ### `read: 0xbfffffff is a user address: user memory needs a process`
 ---
-read(8) ### `kernel BUG: kernel NULL pointer dereference, address: 0000000000000008 \(read of 1 bytes\)`
+read(8) ### `kernel BUG: kernel NULL pointer dereference, address: 00000008 \(read of 1 bytes\)`
 ---
 # An instruction fetch gets the same checks as a read or a write.
-touch 0 exec ### `kernel BUG: kernel NULL pointer dereference, address: 0000000000000000 \(touch of 1 bytes\)`
+touch 0 exec ### `kernel BUG: kernel NULL pointer dereference, address: 00000000 \(touch of 1 bytes\)`
 ---
 touch 0x1000 exec ### `touch: 0x1000 is a user address: user memory needs a process`
 ---
@@ -669,7 +673,7 @@ assert translate(v + 4K, access="write") == 0x38001000
 assert translate(v, "exec") == 0x38000000
 show tlb 0
 o = output()
-assert "cpu 0: 2 of 64 entries, cr3 init_mm\n  hits 2  misses 2  evictions 0\n" in o
+assert "cpu 0: 2 of 64 entries, cr3 init_mm\n  hits 2  misses 2  evictions 0  invlpg 0  full flushes 1  cr3 loads 0\n  vmstat: local_flush_all 0  local_flush_one 0  remote_flush 1  remote_flush_received 1\n" in o
 # Faults: the guard page's PTE, an unmapped PGD entry (user space), a
 # non-canonical address; none fills the TLB.
 assert translate(v + 8K) == "PTE entry not present"
@@ -678,11 +682,11 @@ assert translate(0x100000000) == "general protection fault: 0x100000000 is not a
 # The direct map: one 4M entry covers the whole page.
 assert translate(0xc1234567) == 0x1234567
 show tlb 0
-assert "cpu 0: 3 of 64 entries, cr3 init_mm\n  hits 2  misses 6  evictions 0\n" in output()
+assert "cpu 0: 3 of 64 entries, cr3 init_mm\n  hits 2  misses 6  evictions 0  invlpg 0  full flushes 1  cr3 loads 0\n" in output()
 # CPU 1's TLB is its own.
 cpu 1 { assert translate(v) == 0x38000000 }
 show tlb 1
-assert "cpu 1: 1 of 64 entries, cr3 init_mm\n  hits 0  misses 1  evictions 0\n" in output()
+assert "cpu 1: 1 of 64 entries, cr3 init_mm\n  hits 0  misses 1  evictions 0  invlpg 0  full flushes 1  cr3 loads 0\n" in output()
 translate(v, "fetch") ### `translate: "fetch" is not read, write or exec`
 ---
 translate(0xf8800000, 1) ### `translate: argument access must be a string, not int`
@@ -752,9 +756,12 @@ write(v, 1)
 write(v + 4K, 2)
 cpu 1 { touch v write }
 set_memory_ro(v, 2)
-# 2 pages, 2 CPUs: 4 invlpg, one shootdown.
+# 2 pages, 2 CPUs: 4 invlpg, and no vmstat event (on_each_cpu() of
+# __cpa_flush_tlb counts none).
 show vmstat
-assert "nr_tlb_remote_flush 1\nnr_tlb_remote_flush_received 1\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 4\n" in output()
+o = output()
+assert "nr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\n" in o
+assert "mmsim_tlb_invlpg 4\nmmsim_tlb_full_flushes 0\n" in o
 assert read(v) == 1 and read(v + 4K) == 2
 assert translate(v + 4K, "write") == "protection fault: a write to a read-only page"
 expect bug "unable to handle page fault for address: 0xf8800000 (#PF: supervisor write access in kernel mode, error_code(0x0003) - permissions violation; protection fault: a write to a read-only page)" { write(v, 5) }
@@ -801,7 +808,7 @@ set_memory_nx(0xf8800000, 1) ### `set_memory_nx: 0xf8800000 is not mapped \(PGD 
 machine x86 mem=1G paging=pae
 v = vmalloc(4K)
 assert translate(v, "exec") == "protection fault: an instruction fetch from a no-execute page"
-expect bug "kernel tried to execute NX-protected page - exploit attempt? (uid: 0); unable to handle page fault for address: 0xf8800000 (#PF: supervisor exec access in kernel mode, error_code(0x0011) - permissions violation" { touch v exec }
+expect bug "kernel tried to execute NX-protected page - exploit attempt? (uid: 0); unable to handle page fault for address: 0xf8800000 (#PF: supervisor instruction fetch in kernel mode, error_code(0x0011) - permissions violation" { touch v exec }
 set_memory_x(v, 1)
 touch v exec
 show vtop v
@@ -810,7 +817,8 @@ set_memory_nx(v, 1)
 touch v exec ### `kernel tried to execute NX-protected page`
 ---
 # flush_tlb_kernel_range flushes every CPU: invlpg per page up to 33
-# pages, a full flush above (rules 8).
+# pages, counting no vmstat event (do_kernel_range_flush), a full flush
+# above, which each CPU counts as a flush received (do_flush_tlb_all).
 v = vmalloc(64K)
 w = vmalloc(200K)
 for i in 0..16 { touch v + i * 4K }
@@ -818,22 +826,26 @@ cpu 1 { touch v }
 flush_tlb_kernel_range(v, v + 8K)
 show tlb
 o = output()
-assert "cpu 0: 14 of 64 entries, cr3 init_mm\n  hits 0  misses 16  evictions 0\n  flushes: all 0  one 2  cr3 loads 0  shootdowns sent 1  received 0\n" in o
-assert "cpu 1: 0 of 64 entries, cr3 init_mm\n  hits 0  misses 1  evictions 0\n  flushes: all 0  one 2  cr3 loads 0  shootdowns sent 0  received 1\n" in o
+assert "cpu 0: 14 of 64 entries, cr3 init_mm\n  hits 0  misses 16  evictions 0  invlpg 2  full flushes 0  cr3 loads 0\n  vmstat: local_flush_all 0  local_flush_one 0  remote_flush 0  remote_flush_received 0\n" in o
+assert "cpu 1: 0 of 64 entries, cr3 init_mm\n  hits 0  misses 1  evictions 0  invlpg 2  full flushes 0  cr3 loads 0\n  vmstat: local_flush_all 0  local_flush_one 0  remote_flush 0  remote_flush_received 0\n" in o
 # 33 pages: 33 invlpg on each CPU; 34 pages: a full flush.
 flush_tlb_kernel_range(w, w + 33 * 4K)
 show vmstat
-assert "nr_tlb_remote_flush 2\nnr_tlb_remote_flush_received 2\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 70\n" in output()
+o = output()
+assert "nr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\n" in o
+assert "mmsim_tlb_invlpg 70\nmmsim_tlb_full_flushes 0\n" in o
 flush_tlb_kernel_range(w, w + 34 * 4K)
 show tlb 0
-assert "cpu 0: 0 of 64 entries, cr3 init_mm\n  hits 0  misses 16  evictions 0\n  flushes: all 1  one 35  cr3 loads 0  shootdowns sent 3  received 0\n" == output()
-# An empty range flushes nothing but still interrupts the other CPU.
+assert "cpu 0: 0 of 64 entries, cr3 init_mm\n  hits 0  misses 16  evictions 0  invlpg 35  full flushes 1  cr3 loads 0\n  vmstat: local_flush_all 0  local_flush_one 0  remote_flush 0  remote_flush_received 1\n" == output()
+# An empty range flushes nothing and counts nothing.
 flush_tlb_kernel_range(v, v)
 # end = TLB_FLUSH_ALL (-1 as an address) is a full flush.
 flush_tlb_kernel_range(0, 0xffffffffffffffff)
+# flush_tlb_all() counts nr_tlb_remote_flush on the caller, then a flush
+# received on each CPU: 3 full flushes received per CPU in all.
 flush_tlb_all()
 show vmstat
-assert "nr_tlb_remote_flush 6\nnr_tlb_remote_flush_received 6\nnr_tlb_local_flush_all 6\nnr_tlb_local_flush_one 70\n" in output()
+assert "nr_tlb_remote_flush 1\nnr_tlb_remote_flush_received 6\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\n" in output()
 flush_tlb_kernel_range(v + 4K, v) ### `flush_tlb_kernel_range: end 0xf8800000 is below start 0xf8801000`
 ---
 flush_tlb_kernel_range(0xf8800000) ### `flush_tlb_kernel_range: missing argument end`
@@ -852,9 +864,9 @@ touch v + 4K write
 touch k
 touch v
 show tlb 0
-assert output() == "cpu 0: 3 of 64 entries, cr3 init_mm\n  hits 1  misses 3  evictions 0\n  flushes: all 1  one 0  cr3 loads 0  shootdowns sent 1  received 0\n  VIRTUAL   PHYSICAL     SIZE  FLAGS\n  f8800000  38000000     4KB   PRESENT|RW|ACCESSED|DIRTY|GLOBAL\n  c1000000  1000000      4MB   PRESENT|RW|ACCESSED|DIRTY|PSE|GLOBAL\n  f8801000  38001000     4KB   PRESENT|RW|ACCESSED|DIRTY|GLOBAL\n"
+assert output() == "cpu 0: 3 of 64 entries, cr3 init_mm\n  hits 1  misses 3  evictions 0  invlpg 0  full flushes 1  cr3 loads 0\n  vmstat: local_flush_all 0  local_flush_one 0  remote_flush 1  remote_flush_received 1\n  VIRTUAL   PHYSICAL     SIZE  FLAGS\n  f8800000  38000000     4KB   PRESENT|RW|ACCESSED|DIRTY|GLOBAL\n  c1000000  1000000      4MB   PRESENT|RW|ACCESSED|DIRTY|PSE|GLOBAL\n  f8801000  38001000     4KB   PRESENT|RW|ACCESSED|DIRTY|GLOBAL\n"
 show tlb
-assert output() == "cpu 0: 3 of 64 entries, cr3 init_mm\n  hits 1  misses 3  evictions 0\n  flushes: all 1  one 0  cr3 loads 0  shootdowns sent 1  received 0\n  VIRTUAL   PHYSICAL     SIZE  FLAGS\n  f8800000  38000000     4KB   PRESENT|RW|ACCESSED|DIRTY|GLOBAL\n  c1000000  1000000      4MB   PRESENT|RW|ACCESSED|DIRTY|PSE|GLOBAL\n  f8801000  38001000     4KB   PRESENT|RW|ACCESSED|DIRTY|GLOBAL\ncpu 1: 0 of 64 entries, cr3 init_mm\n  hits 0  misses 0  evictions 0\n  flushes: all 1  one 0  cr3 loads 0  shootdowns sent 0  received 1\n"
+assert output() == "cpu 0: 3 of 64 entries, cr3 init_mm\n  hits 1  misses 3  evictions 0  invlpg 0  full flushes 1  cr3 loads 0\n  vmstat: local_flush_all 0  local_flush_one 0  remote_flush 1  remote_flush_received 1\n  VIRTUAL   PHYSICAL     SIZE  FLAGS\n  f8800000  38000000     4KB   PRESENT|RW|ACCESSED|DIRTY|GLOBAL\n  c1000000  1000000      4MB   PRESENT|RW|ACCESSED|DIRTY|PSE|GLOBAL\n  f8801000  38001000     4KB   PRESENT|RW|ACCESSED|DIRTY|GLOBAL\ncpu 1: 0 of 64 entries, cr3 init_mm\n  hits 0  misses 0  evictions 0  invlpg 0  full flushes 1  cr3 loads 0\n  vmstat: local_flush_all 0  local_flush_one 0  remote_flush 0  remote_flush_received 1\n"
 show tlb 5 ### `show tlb: 5 is not a CPU \(the machine has CPUs 0 to 1\)`
 ---
 show tlb -1 ### `show tlb: -1 is not a CPU \(the machine has CPUs 0 to 1\)`
@@ -873,12 +885,12 @@ touch v + 4K
 touch v
 touch v + 8K
 show tlb 0
-assert output() == "cpu 0: 2 of 2 entries, cr3 init_mm\n  hits 1  misses 3  evictions 1\n  flushes: all 0  one 0  cr3 loads 0  shootdowns sent 0  received 0\n  VIRTUAL   PHYSICAL     SIZE  FLAGS\n  f8802000  38002000     4KB   PRESENT|RW|ACCESSED|DIRTY|GLOBAL\n  f8800000  38000000     4KB   PRESENT|RW|ACCESSED|DIRTY|GLOBAL\n"
+assert output() == "cpu 0: 2 of 2 entries, cr3 init_mm\n  hits 1  misses 3  evictions 1  invlpg 0  full flushes 0  cr3 loads 0\n  vmstat: local_flush_all 0  local_flush_one 0  remote_flush 0  remote_flush_received 0\n  VIRTUAL   PHYSICAL     SIZE  FLAGS\n  f8802000  38002000     4KB   PRESENT|RW|ACCESSED|DIRTY|GLOBAL\n  f8800000  38000000     4KB   PRESENT|RW|ACCESSED|DIRTY|GLOBAL\n"
 ---
 # show vmstat on a fresh machine: 261376 free pages (3328 DMA + 225280
 # Normal + 32768 HighMem, pages.mms), no page tables, nothing flushed.
 show vmstat
-assert output() == "nr_free_pages 261376\nnr_page_table_pages 0\npgfree 0\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 0\nmmsim_tlb_misses 0\n"
+assert output() == "nr_free_pages 261376\nnr_page_table_pages 0\npgfree 0\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 0\nmmsim_tlb_misses 0\nmmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\n"
 # vmalloc(4K) takes a HighMem page, the page array's kmalloc-8 slab page and
 # a PTE table: 3 pages. vfree gives back the page: pgfree 1.
 v = vmalloc(4K)
@@ -886,7 +898,7 @@ touch v
 touch v
 vfree(v)
 show vmstat
-assert output() == "nr_free_pages 261374\nnr_page_table_pages 1\npgfree 1\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 1\nmmsim_tlb_misses 1\n"
+assert output() == "nr_free_pages 261374\nnr_page_table_pages 1\npgfree 1\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 1\nmmsim_tlb_misses 1\nmmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\n"
 show vmstat 0 ### `show vmstat takes no arguments`
 ---
 show vmallocinfo 0 ### `show vmallocinfo takes no arguments`
@@ -949,3 +961,77 @@ virt_to_phys(0xffffffffa0000000) ### `virt_to_phys: 0xffffffffa0000000 is not a 
 # A set_memory range must not run past the top of the address space.
 machine x86_64 mem=1G
 set_memory_ro(0xfffffffffffff000, 2) ### `set_memory_ro: 2 pages from 0xfffffffffffff000 run past the top of the address space`
+---
+# An access that crosses a page boundary is split at it: each part goes
+# through its own translation, since a vmalloc area's pages need not be
+# neighbours in physical memory. Here the area gets frames 0x38000 and
+# 0x38002 (0x38001 is b's), and b keeps its byte.
+a = alloc_page(GFP_HIGHUSER)
+b = alloc_page(GFP_HIGHUSER)
+c = alloc_page(GFP_HIGHUSER)
+__free_page(a)
+__free_page(c)
+v = vmalloc(8K)
+assert vmalloc_to_page(v).pfn == 0x38000 and vmalloc_to_page(v + 4K).pfn == 0x38002
+x = kmap(b)
+write(x, 0x77)
+write(v + 4094, 0x11223344, 4)
+assert read(v + 4094, 4) == 0x11223344
+assert read(v + 4096) == 0x22 and read(x) == 0x77
+---
+# A cpu block may not end while it holds a kmap_local_page slot of its
+# CPU (migrate_disable()): an error at the block's end, after which the
+# mapping can still be undone. A lowmem page takes no slot and blocks
+# nothing.
+hi = alloc_page(GFP_HIGHUSER)
+lo = alloc_page(GFP_KERNEL)
+l = kmap_local_page(lo)
+cpu 1 { touch l }
+kunmap_local(l)
+expect error "keeps the task on CPU 1 (migrate_disable()) until kunmap_local()" {
+  cpu 1 { a = kmap_local_page(hi) }
+}
+write(a, 5)
+kunmap_local(a)
+check
+expect bug "scheduling while atomic: the cpu 1 block ends with kmap_atomic()" {
+  cpu 1 { b = kmap_atomic(hi) }
+}
+kunmap_atomic(b)
+check
+---
+# vmalloc may sleep whatever the mask (alloc_vmap_area()'s might_sleep()):
+# with a spinlock held even GFP_ATOMIC is a BUG. Without highmem kunmap()
+# is empty, so it may be called there.
+atomic { __vmalloc(4K, GFP_ATOMIC) } ### `sleeping function called from invalid context at mm/vmalloc.c: alloc_vmap_area\(\)`
+---
+machine x86_64 mem=1G
+p = alloc_page(GFP_KERNEL)
+kmap(p)
+atomic { kunmap(p) }
+atomic { kmap(p) } ### `sleeping function called from invalid context at include/linux/highmem-internal.h: kmap\(\)`
+---
+# vmalloc(0) warns once (WARN_ON_ONCE), and returns NULL every time.
+expect warn "WARN_ON_ONCE(!size)" { assert vmalloc(0) == NULL }
+warnings()
+assert vmalloc(0) == NULL
+assert warnings() == ""
+---
+# set_memory_rw on a page that is writable already changes no entry, so
+# nothing is flushed (no CPA_FLUSHTLB); 34 pages go through flush_tlb_all().
+v = vmalloc(136K)
+set_memory_rw(v, 2)
+show vmstat
+assert "mmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\n" in output()
+set_memory_ro(v, 34)
+show vmstat
+assert "nr_tlb_remote_flush 1\nnr_tlb_remote_flush_received 2\n" in output()
+---
+# kmap_atomic disables preemption whatever the page: a cpu block that ends
+# holding one, even of a lowmem page, is "scheduling while atomic".
+lo = alloc_page(GFP_KERNEL)
+expect bug "scheduling while atomic: the cpu 1 block ends with kmap_atomic()" {
+  cpu 1 { a = kmap_atomic(lo) }
+}
+kunmap_atomic(a)
+check
