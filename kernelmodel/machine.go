@@ -70,7 +70,9 @@ func Boot(cfg Config) (*Machine, error) {
 		return nil, err
 	}
 	m.MMU = tlb.NewMMU(m.PT, cfg.CPUs, cfg.TLB)
-	m.Vmalloc = vmalloc.New(l, m.Phys, m.Slab, m.PT, m.MMU)
+	if m.Vmalloc, err = vmalloc.New(l, m.Phys, m.Slab, m.PT, m.MMU); err != nil {
+		return nil, err
+	}
 	m.Vmalloc.CPU, m.Vmalloc.Warn, m.Vmalloc.Comm = m.CPU, m.Warn, m.Comm
 	m.Vmalloc.InInterrupt = m.InInterrupt
 	m.MMU.Stale = m.Vmalloc.Stale

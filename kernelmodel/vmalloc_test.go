@@ -1099,14 +1099,23 @@ func TestVmallocPagesRunOut(t *testing.T) {
 			// gone.
 			keep := mustVmalloc(t, m, 32*page, phys.GFPKernel)
 			held := drain(t, m)
-			// Give one order-4 block back: a 32-page vmalloc gets its 16
-			// pages and then fails.
-			i := slices.IndexFunc(held, func(b phys.Block) bool { return b.Order == 4 })
+			// Leave exactly 16 pages free: give back the smallest held
+			// block of 16 pages or more, and take all but 16 of its pages
+			// again. A 32-page vmalloc then gets 16 pages and fails. (Its
+			// vm_struct, vmap_area and page array fit in the slabs keep
+			// warmed.)
+			slices.SortStableFunc(held, func(a, b phys.Block) int { return a.Order - b.Order })
+			i := slices.IndexFunc(held, func(b phys.Block) bool { return b.Pages() >= 16 })
 			if i < 0 {
-				t.Fatalf("the drain holds no order-4 block")
+				t.Fatalf("the drain holds no block of 16 pages or more")
 			}
-			if err := m.Phys.FreePages(held[i].PFN, 4); err != nil {
+			if err := m.Phys.FreePages(held[i].PFN, held[i].Order); err != nil {
 				t.Fatal(err)
+			}
+			for n := held[i].Pages(); n > 16; n-- {
+				if _, ok, err := m.Phys.AllocPages(phys.Request{GFP: phys.GFPHighUser | phys.GfpNoWarn | phys.GfpNoRetry, Order: 0}); err != nil || !ok {
+					t.Fatalf("taking the block's pages again: %v %v", ok, err)
+				}
 			}
 			check(t, m, "give back")
 			m.TakeWarnings()

@@ -180,16 +180,19 @@ func LeakReport(h *Host) string {
 		return ""
 	}
 	m := h.Machine
+	// What vmalloc's areas refer to is no leak: their page arrays and the
+	// kernel's vm_struct and vmap_area objects.
 	arrays := map[arch.VirtAddr]bool{}
 	var areas []*vmalloc.Area
 	for _, a := range m.Vmalloc.Areas() {
-		if a.State != vmalloc.Busy {
-			continue
+		for _, p := range []arch.VirtAddr{a.Array, a.VMStruct, a.VmapArea} {
+			if p != 0 {
+				arrays[p] = true
+			}
 		}
-		if a.Array != 0 {
-			arrays[a.Array] = true
+		if a.State == vmalloc.Busy {
+			areas = append(areas, a)
 		}
-		areas = append(areas, a)
 	}
 	var b strings.Builder
 	n := 0

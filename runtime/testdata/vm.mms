@@ -118,23 +118,25 @@ vmalloc_to_page(0xc1000000) ### `vmalloc_to_page: 0xc1000000 is not in the vmall
 ---
 # vmalloc's page table: pgd_index(0xf8800000) = 0xf88 >> 2 = 994. The PGD
 # is at 0xc02ff000 (end of the kernel image), so the entry is at 0xc02ff000
-# + 994 * 4 = 0xc02fff88. The first vmalloc allocates the page array
-# (2 * 4 bytes, a kmalloc-8 slab at pfn 0x1000) and then the PTE table
-# (GFP_PGTABLE_KERNEL, Normal: pfn 0x1001): _KERNPG_TABLE = 0x63. Each PTE
-# is PAGE_KERNEL: present|rw|accessed|dirty|global = 0x163 (2-level has no NX).
+# + 994 * 4 = 0xc02fff88. The first vmalloc allocates its vm_struct (a
+# kmalloc-64 slab at pfn 0x1000), its vmap_area (the vmap_area cache's slab
+# at 0x1001), the page array (2 * 4 bytes, a kmalloc-8 slab at 0x1002) and
+# then the PTE table (GFP_PGTABLE_KERNEL, Normal: pfn 0x1003): _PAGE_TABLE
+# = 0x67. Each PTE is PAGE_KERNEL: present|rw|accessed|dirty|global = 0x163
+# (2-level has no NX).
 v = vmalloc(8K)
 write(v + 0x123, 7)
 show vtop v + 0x123
-assert output() == "VIRTUAL   PHYSICAL\nf8800123  38000123\n\nPAGE DIRECTORY: c02ff000 (init_mm)\n  PGD: c02fff88 => 1001067   [index 994]\n  PTE: c1001000 => 38000163   [index 0]\n PAGE: 38000000\n\n  PTE       PHYSICAL  FLAGS\n  38000163  38000000  (PRESENT|RW|ACCESSED|DIRTY|GLOBAL)\n\n  VMALLOC AREA: 0xf8800000-0xf8803000 12288 bytes (2 pages + guard)\n\n  PFN       PHYSICAL ZONE     CNT MAP OWNER\n  38000     38000000 HighMem    1   0 vmalloc\n\n  TLB: cpu 0 caches it (4KB entry)\n"
+assert output() == "VIRTUAL   PHYSICAL\nf8800123  38000123\n\nPAGE DIRECTORY: c02ff000 (init_mm)\n  PGD: c02fff88 => 1003067   [index 994]\n  PTE: c1003000 => 38000163   [index 0]\n PAGE: 38000000\n\n  PTE       PHYSICAL  FLAGS\n  38000163  38000000  (PRESENT|RW|ACCESSED|DIRTY|GLOBAL)\n\n  VMALLOC AREA: 0xf8800000-0xf8803000 12288 bytes (2 pages + guard)\n\n  PFN       PHYSICAL ZONE     CNT MAP OWNER\n  38000     38000000 HighMem    1   0 vmalloc\n\n  TLB: cpu 0 caches it (4KB entry)\n"
 # The guard page: the walk stops at PTE index 2, 0xc1001000 + 2 * 4.
 show vtop v + 8K
-assert output() == "VIRTUAL   PHYSICAL\nf8802000  (not mapped)\n\nPAGE DIRECTORY: c02ff000 (init_mm)\n  PGD: c02fff88 => 1001067   [index 994]\n  PTE: c1001008 => 0   [index 2]\n\n(not mapped: PTE entry 2 is not present)\n"
+assert output() == "VIRTUAL   PHYSICAL\nf8802000  (not mapped)\n\nPAGE DIRECTORY: c02ff000 (init_mm)\n  PGD: c02fff88 => 1003067   [index 994]\n  PTE: c1003008 => 0   [index 2]\n\n(not mapped: PTE entry 2 is not present)\n"
 # The direct map ends the walk at the PGD: a 4M page (PSE), global. The
 # page table page of the walk above is a direct-map address too.
-show vtop 0xc1001000
+show vtop 0xc1003000
 o = output()
-assert "c1001000  1001000\n" in o and "  PGD: c02ffc10 => 10001e3   [index 772]\n PAGE: 1000000  (4MB)\n" in o
-assert "(PRESENT|RW|ACCESSED|DIRTY|PSE|GLOBAL)" in o and "1001      1001000  Normal     1   0 pagetable" in o
+assert "c1003000  1003000\n" in o and "  PGD: c02ffc10 => 10001e3   [index 772]\n PAGE: 1000000  (4MB)\n" in o
+assert "(PRESENT|RW|ACCESSED|DIRTY|PSE|GLOBAL)" in o and "1003      1003000  Normal     1   0 pagetable" in o
 vfree(v)
 ---
 show vtop ### `show vtop takes one address: show vtop ADDR`
@@ -208,14 +210,15 @@ __vmalloc(4096, "GFP_KERNEL") ### `__vmalloc: argument gfp must be an int, not s
 ---
 __vmalloc(4096, GFP_DMA | __GFP_HIGHMEM) ### `BUG: VM_BUG_ON in gfp_zone\(\): __GFP_DMA\|__GFP_HIGHMEM is no valid zone combination`
 ---
-__vmalloc(4096, GFP_KERNEL | 0x200) ### `kernel BUG: gfp mask 0x12ec0 has bits no GFP flag uses \(0x200\)`
+__vmalloc(4096, GFP_KERNEL | 0x200) ### `kernel BUG: gfp mask 0x2ec2 has bits no GFP flag uses \(0x200\)`
 ---
 # vzalloc and vmalloc_user clear their pages (__GFP_ZERO); vmalloc_user
 # marks the area VM_USERMAP ("user" in vmallocinfo). __vmalloc with GFP_DMA
 # takes DMA pages: no __GFP_HIGHMEM is added when a zone modifier is set.
 # DMA's first free frame is pfn 0x300 (pages.mms). GFP_DMA32 on x86 (no
-# DMA32 zone) means Normal, whose first free frame after the page array's
-# slab (0x1000) and the PTE table (0x1001) is 0x1002.
+# DMA32 zone) means Normal, whose first free frame after the slabs of the
+# vm_struct (0x1000), the vmap_area (0x1001) and the page array (0x1002)
+# and the PTE table (0x1003) is 0x1004.
 machine x86 mem=1G
 v = vmalloc(4K)
 write(v, 0xff)
@@ -228,21 +231,22 @@ d = __vmalloc(8K, GFP_DMA)
 assert [vmalloc_to_page(d).pfn, vmalloc_to_page(d + 4K).pfn] == [0x300, 0x301]
 assert vmalloc_to_page(d).zone.name == "DMA"
 n = __vmalloc(4K, GFP_DMA32)
-assert vmalloc_to_page(n).zone.name == "Normal" and vmalloc_to_page(n).pfn == 0x1002
+assert vmalloc_to_page(n).zone.name == "Normal" and vmalloc_to_page(n).pfn == 0x1004
 h = __vmalloc(4K, GFP_KERNEL)
 assert vmalloc_to_page(h).zone.name == "HighMem"
 show vmallocinfo
-assert output() == "0xf8800000-0xf8802000    8192 testdata/vm.mms:224:5 pages=1 vmalloc\n0xf8802000-0xf8804000    8192 testdata/vm.mms:226:5 pages=1 vmalloc user\n0xf8804000-0xf8807000   12288 testdata/vm.mms:227:5 pages=2 vmalloc\n0xf8807000-0xf8809000    8192 testdata/vm.mms:230:5 pages=1 vmalloc\n0xf8809000-0xf880b000    8192 testdata/vm.mms:232:5 pages=1 vmalloc\n"
+assert output() == "0xf8800000-0xf8802000    8192 testdata/vm.mms:227:5 pages=1 vmalloc\n0xf8802000-0xf8804000    8192 testdata/vm.mms:229:5 pages=1 vmalloc user\n0xf8804000-0xf8807000   12288 testdata/vm.mms:230:5 pages=2 vmalloc\n0xf8807000-0xf8809000    8192 testdata/vm.mms:233:5 pages=1 vmalloc\n0xf8809000-0xf880b000    8192 testdata/vm.mms:235:5 pages=1 vmalloc\n"
 ---
 # x86_64: GFP_DMA32 is a real zone (below 4G, from pfn 0x1000 on this
 # machine), GFP_DMA below 16M (pfn 0x300 first); vmalloc's default pages
-# come from Normal (from pfn 0x100000 = 4G), after the page array's
-# kmalloc-16 slab (2 pointers of 8 bytes) took pfn 0x100000. vmalloc starts
+# come from Normal (from pfn 0x100000 = 4G), after the slabs of the
+# vm_struct (72 bytes: kmalloc-96), the vmap_area and the page array
+# (2 pointers of 8 bytes: kmalloc-16) took pfns 0x100000 to 0x100002. vmalloc starts
 # at 0xffffc90000000000; vmallocinfo prints 16 digits and N0= (a NUMA kernel).
 machine x86_64 mem=8G
 v = vmalloc(8K)
 assert v == 0xffffc90000000000
-assert vmalloc_to_page(v).zone.name == "Normal" and vmalloc_to_page(v).pfn == 0x100001
+assert vmalloc_to_page(v).zone.name == "Normal" and vmalloc_to_page(v).pfn == 0x100003
 assert virt_to_page(0xffff888100000000).flags == ["slab"]
 d32 = __vmalloc(8K, GFP_DMA32)
 assert d32 == 0xffffc90000003000
@@ -251,7 +255,7 @@ assert vmalloc_to_page(d32).zone.name == "DMA32"
 d = __vmalloc(4K, GFP_DMA)
 assert vmalloc_to_page(d).zone.name == "DMA" and vmalloc_to_page(d).pfn == 0x300
 show vmallocinfo
-assert output() == "0xffffc90000000000-0xffffc90000003000   12288 testdata/vm.mms:243:5 pages=2 vmalloc N0=2\n0xffffc90000003000-0xffffc90000006000   12288 testdata/vm.mms:247:7 pages=2 vmalloc N0=2\n0xffffc90000006000-0xffffc90000008000    8192 testdata/vm.mms:251:5 pages=1 vmalloc N0=1\n"
+assert output() == "0xffffc90000000000-0xffffc90000003000   12288 testdata/vm.mms:247:5 pages=2 vmalloc N0=2\n0xffffc90000003000-0xffffc90000006000   12288 testdata/vm.mms:251:7 pages=2 vmalloc N0=2\n0xffffc90000006000-0xffffc90000008000    8192 testdata/vm.mms:255:5 pages=1 vmalloc N0=1\n"
 # split_vaddr of VMALLOC_START: pgd_index = 0xc90000000000 >> 39 = 0x192 = 402.
 assert split_vaddr(v) == {"pgd": 402, "pud": 0, "pmd": 0, "pte": 0, "offset": 0}
 ---
@@ -262,15 +266,15 @@ assert split_vaddr(v) == {"pgd": 402, "pud": 0, "pmd": 0, "pte": 0, "offset": 0}
 big = vmalloc(4M + 4K)
 assert big == 0xf8800000
 show vmallocinfo
-assert output() == "0xf8800000-0xf8c02000 4202496 testdata/vm.mms:262:7 pages=1025 vmalloc vpages\n0xf8c02000-0xf8c05000   12288 testdata/vm.mms:262:7 pages=2 vmalloc\n"
+assert output() == "0xf8800000-0xf8c02000 4202496 testdata/vm.mms:266:7 pages=1025 vmalloc vpages\n0xf8c02000-0xf8c05000   12288 testdata/vm.mms:266:7 pages=2 vmalloc\n"
 # 1024 pages: a 4096-byte array, kmalloc-4k, no vpages.
 v = vmalloc(4M)
 assert v == 0xf8c05000
 show vmallocinfo
-assert "0xf8c05000-0xf9006000 4198400 testdata/vm.mms:267:5 pages=1024 vmalloc\n" in output()
+assert "0xf8c05000-0xf9006000 4198400 testdata/vm.mms:271:5 pages=1024 vmalloc\n" in output()
 vfree(big)
 show vmallocinfo
-assert output() == "0xf8c05000-0xf9006000 4198400 testdata/vm.mms:267:5 pages=1024 vmalloc\n0xf8800000-0xf8c02000 4202496 unpurged vm_area\n0xf8c02000-0xf8c05000   12288 unpurged vm_area\n"
+assert output() == "0xf8c05000-0xf9006000 4198400 testdata/vm.mms:271:5 pages=1024 vmalloc\n0xf8800000-0xf8c02000 4202496 unpurged vm_area\n0xf8c02000-0xf8c05000   12288 unpurged vm_area\n"
 ---
 # vfree (rules 6): NULL does nothing; an address that starts no live area
 # warns and changes nothing; a freed area is unmapped at once, but its
@@ -353,7 +357,7 @@ irq {
   vfree(v)
   assert vmalloc_to_page(v).pfn == 0x38000
   show vmallocinfo
-  assert output() == "0xf8800000-0xf8802000    8192 testdata/vm.mms:351:5 pages=1 vmalloc\n"
+  assert output() == "0xf8800000-0xf8802000    8192 testdata/vm.mms:355:5 pages=1 vmalloc\n"
   vfree(NULL)
   # The workqueue takes the address as it is: a bad one is found out
   # only when it runs, after the interrupt.
@@ -891,14 +895,15 @@ assert output() == "cpu 0: 2 of 2 entries, cr3 init_mm\n  hits 1  misses 3  evic
 # Normal + 32768 HighMem, pages.mms), no page tables, nothing flushed.
 show vmstat
 assert output() == "nr_free_pages 261376\nnr_page_table_pages 0\npgfree 0\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 0\nmmsim_tlb_misses 0\nmmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\n"
-# vmalloc(4K) takes a HighMem page, the page array's kmalloc-8 slab page and
-# a PTE table: 3 pages. vfree gives back the page: pgfree 1.
+# vmalloc(4K) takes a HighMem page, the slab pages of its vm_struct
+# (kmalloc-64), vmap_area and page array (kmalloc-8), and a PTE table: 5
+# pages. vfree gives back the page (the slabs keep theirs): pgfree 1.
 v = vmalloc(4K)
 touch v
 touch v
 vfree(v)
 show vmstat
-assert output() == "nr_free_pages 261374\nnr_page_table_pages 1\npgfree 1\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 1\nmmsim_tlb_misses 1\nmmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\n"
+assert output() == "nr_free_pages 261372\nnr_page_table_pages 1\npgfree 1\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 1\nmmsim_tlb_misses 1\nmmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\n"
 show vmstat 0 ### `show vmstat takes no arguments`
 ---
 show vmallocinfo 0 ### `show vmallocinfo takes no arguments`
