@@ -8,42 +8,67 @@ type frameBytes [1 << pageShift]byte
 // ReadPhys returns n bytes of physical memory from addr.
 func (m *Mem) ReadPhys(addr PhysAddr, n int) []byte {
 	out := make([]byte, n)
-	for i := range out {
-		a := addr + PhysAddr(i)
+	for done := 0; done < n; {
+		a := addr + PhysAddr(done)
+		off := int(a & (1<<pageShift - 1))
+		k := min(n-done, 1<<pageShift-off)
 		if f := m.contents[PFN(a>>pageShift)]; f != nil {
-			out[i] = f[a&(1<<pageShift-1)]
+			copy(out[done:done+k], f[off:off+k])
 		}
+		done += k
 	}
 	return out
 }
 
-// WritePhys stores bytes in physical memory at addr.
+// WritePhys stores bytes in physical memory at addr, a frame at a time; a
+// frame gets bytes of its own only when a non-zero byte is written to it.
 func (m *Mem) WritePhys(addr PhysAddr, b []byte) {
-	for i, v := range b {
-		a := addr + PhysAddr(i)
-		pfn := PFN(a >> pageShift)
-		f := m.contents[pfn]
-		if f == nil {
-			if v == 0 {
-				continue
-			}
-			f = new(frameBytes)
-			if m.contents == nil {
-				m.contents = map[PFN]*frameBytes{}
-			}
-			m.contents[pfn] = f
-		}
-		f[a&(1<<pageShift-1)] = v
+	for done := 0; done < len(b); {
+		a := addr + PhysAddr(done)
+		off := int(a & (1<<pageShift - 1))
+		k := min(len(b)-done, 1<<pageShift-off)
+		m.writeFrame(PFN(a>>pageShift), off, b[done:done+k])
+		done += k
 	}
+}
+
+func (m *Mem) writeFrame(pfn PFN, off int, b []byte) {
+	f := m.contents[pfn]
+	if f == nil {
+		zero := true
+		for _, v := range b {
+			if v != 0 {
+				zero = false
+				break
+			}
+		}
+		if zero {
+			return
+		}
+		f = new(frameBytes)
+		if m.contents == nil {
+			m.contents = map[PFN]*frameBytes{}
+		}
+		m.contents[pfn] = f
+	}
+	copy(f[off:], b)
 }
 
 // FillPhys sets n bytes at addr to v (memset).
 func (m *Mem) FillPhys(addr PhysAddr, n int, v byte) {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = v
+	var chunk [1 << pageShift]byte
+	if v != 0 {
+		for i := range chunk {
+			chunk[i] = v
+		}
 	}
-	m.WritePhys(addr, b)
+	for done := 0; done < n; {
+		a := addr + PhysAddr(done)
+		off := int(a & (1<<pageShift - 1))
+		k := min(n-done, 1<<pageShift-off)
+		m.writeFrame(PFN(a>>pageShift), off, chunk[:k])
+		done += k
+	}
 }
 
 // zeroBlock drops the contents of a block's frames: __GFP_ZERO.
