@@ -38,7 +38,7 @@ func (m *Machine) SetMemory(addr arch.VirtAddr, numpages int, set, clear pgtable
 			return fmt.Errorf("%#x is not mapped (%s)", uint64(va), w.Reason)
 		}
 		if w.Size != arch.PageSize {
-			return fmt.Errorf("%#x is mapped by a %d KiB page; the model does not split large pages", uint64(va), w.Size>>10)
+			return fmt.Errorf("%#x is mapped by a %s page; the model does not split large pages", uint64(va), arch.SizeName(w.Size))
 		}
 		if va == last {
 			break

@@ -133,7 +133,7 @@ func showVtop(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	page := walk.PA &^ phys.PhysAddr(walk.Size-1)
 	fmt.Fprintf(&b, " PAGE: %x", uint64(page))
 	if walk.Size > arch.PageSize {
-		fmt.Fprintf(&b, "  (%s)", sizeUnit(walk.Size))
+		fmt.Fprintf(&b, "  (%s)", arch.SizeName(walk.Size))
 	}
 	ew := 2 * pt.F.EntrySize
 	fmt.Fprintf(&b, "\n\n  %-*s  %-9s FLAGS\n", ew, "PTE", "PHYSICAL")
@@ -147,21 +147,11 @@ func showVtop(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 		fmt.Fprintf(&b, "  %-9x %-8x %-8s %3d %3d %s\n", uint64(pfn), uint64(pfn.Addr()), info.Zone.Name, info.Refcount, info.Mapcount, info.Owner)
 	}
 	if e, ok := m.MMU.TLBs[m.CPU()].Peek(va, m.MMU.Shifts()); ok {
-		fmt.Fprintf(&b, "\n  TLB: cpu %d caches it (%s entry)\n", m.CPU(), sizeUnit(e.Size()))
+		fmt.Fprintf(&b, "\n  TLB: cpu %d caches it (%s entry)\n", m.CPU(), arch.SizeName(e.Size()))
 	} else {
 		fmt.Fprintf(&b, "\n  TLB: not cached on cpu %d\n", m.CPU())
 	}
 	return emit(th, b.String())
-}
-
-func sizeUnit(n uint64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%dGB", n>>30)
-	case n >= 1<<20:
-		return fmt.Sprintf("%dMB", n>>20)
-	}
-	return fmt.Sprintf("%dKB", n>>10)
 }
 
 // showTLB prints each CPU's TLB: its counters, then its entries, most
@@ -198,7 +188,7 @@ func showTLB(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 		}
 		fmt.Fprintf(&b, "  %-*s  %-12s %-5s FLAGS\n", w, "VIRTUAL", "PHYSICAL", "SIZE")
 		for _, e := range t.Entries() {
-			fmt.Fprintf(&b, "  %0*x  %-12x %-5s %s\n", w, uint64(e.VA), uint64(e.PA), sizeUnit(e.Size()), e.Flags.FlagString())
+			fmt.Fprintf(&b, "  %0*x  %-12x %-5s %s\n", w, uint64(e.VA), uint64(e.PA), arch.SizeName(e.Size()), e.Flags.FlagString())
 		}
 	}
 	return emit(th, b.String())

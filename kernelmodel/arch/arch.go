@@ -247,6 +247,17 @@ func (l *Layout) FixToVirt(idx int) VirtAddr { return l.FixaddrTop - VirtAddr(id
 // PkmapAddr is PKMAP_ADDR(nr): the address of a pkmap slot.
 func (l *Layout) PkmapAddr(nr int) VirtAddr { return l.PkmapBase + VirtAddr(nr)*PageSize }
 
+// SizeName names a page size as crash prints it: "4KB", "2MB", "1GB".
+func SizeName(n uint64) string {
+	switch {
+	case n >= gib:
+		return fmt.Sprintf("%dGB", n/gib)
+	case n >= mib:
+		return fmt.Sprintf("%dMB", n/mib)
+	}
+	return fmt.Sprintf("%dKB", n/kib)
+}
+
 // IsVmalloc reports whether an address lies in the vmalloc area
 // (is_vmalloc_addr()).
 func (l *Layout) IsVmalloc(v VirtAddr) bool { return v >= l.VmallocStart && v < l.VmallocEnd }

@@ -214,7 +214,7 @@ func (pt *Tables) checkVA(va arch.VirtAddr, level int) error {
 		return fmt.Errorf("%#x is not a canonical address", uint64(va))
 	}
 	if uint64(va)&(pt.F.Span(level)-1) != 0 {
-		return fmt.Errorf("%#x is not aligned to a %s page", uint64(va), sizeName(pt.F.Span(level)))
+		return fmt.Errorf("%#x is not aligned to a %s page", uint64(va), arch.SizeName(pt.F.Span(level)))
 	}
 	return nil
 }
@@ -271,7 +271,7 @@ func (pt *Tables) mapLeaf(g *PGD, va arch.VirtAddr, pa phys.PhysAddr, level int,
 		return false, fmt.Errorf("pgtable: %s entries cannot map large pages", pt.F.Names[level])
 	}
 	if uint64(pa)&(pt.F.Span(level)-1) != 0 {
-		return false, fmt.Errorf("pgtable: physical address %#x is not aligned to a %s page", uint64(pa), sizeName(pt.F.Span(level)))
+		return false, fmt.Errorf("pgtable: physical address %#x is not aligned to a %s page", uint64(pa), arch.SizeName(pt.F.Span(level)))
 	}
 	if !pt.F.HasNX {
 		flags &^= NX
@@ -400,14 +400,4 @@ func (pt *Tables) SetSwap(g *PGD, va arch.VirtAddr, e Entry) error {
 	}
 	pt.set(t, i, e, nil)
 	return nil
-}
-
-func sizeName(n uint64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20:
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%d KiB", n>>10)
 }

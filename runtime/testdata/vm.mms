@@ -782,7 +782,7 @@ write(v + 4K, 6)
 expect error "set_memory_ro: 0xf8802000 is not mapped (PTE entry 2 is not present)" { set_memory_ro(v, 3) }
 write(v, 7)
 # The direct map's 4M pages would have to be split: refused.
-expect error "set_memory_ro: 0xc1000000 is mapped by a 4096 KiB page; the model does not split large pages" { set_memory_ro(0xc1000000, 1) }
+expect error "set_memory_ro: 0xc1000000 is mapped by a 4MB page; the model does not split large pages" { set_memory_ro(0xc1000000, 1) }
 expect error "set_memory_ro: 0xf8800800 is not page aligned" { set_memory_ro(v + 0x800, 1) }
 expect error "set_memory_x: numpages 0: want at least 1" { set_memory_x(v, 0) }
 expect error "set_memory_nx: numpages -1: want at least 1" { set_memory_nx(v, -1) }
