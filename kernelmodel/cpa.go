@@ -21,8 +21,16 @@ func (m *Machine) SetMemory(addr arch.VirtAddr, numpages int, set, clear pgtable
 	if addr%arch.PageSize != 0 {
 		return fmt.Errorf("%#x is not page aligned", uint64(addr))
 	}
-	if numpages <= 0 {
-		return fmt.Errorf("numpages %d: want at least 1", numpages)
+	if numpages < 0 {
+		return fmt.Errorf("numpages %d is negative", numpages)
+	}
+	if numpages == 0 {
+		return nil // change_page_attr_set_clr() has nothing to do
+	}
+	if !m.PT.F.HasNX {
+		// Without NX the kernel's __supported_pte_mask drops the bit.
+		set &^= pgtable.NX
+		clear &^= pgtable.NX
 	}
 	if addr < m.Layout.TaskSize {
 		return fmt.Errorf("%#x: only kernel addresses can change attributes", uint64(addr))

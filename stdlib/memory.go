@@ -66,6 +66,9 @@ func memAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, size int64,
 	if end < addr {
 		end = ^uint64(0) // runs off the top of the address space: the first page faults
 	}
+	if l.Arch == "x86" && addr > 0xffffffff {
+		return nil, fmt.Errorf("%s: %#x is above 4 GiB: not a 32-bit address", c.Name, addr)
+	}
 	if arch.VirtAddr(addr) < l.TaskSize || arch.VirtAddr(end) < l.TaskSize {
 		return nil, fmt.Errorf("%s: %#x is a user address: user memory needs a process, which is not modelled yet", c.Name, addr)
 	}

@@ -433,6 +433,9 @@ func builtinFreePagesAddr(withOrder bool) modelBuiltin {
 		if addr&(arch.PageSize-1) != 0 {
 			return nil, fmt.Errorf("%s: %#x is not page-aligned", c.Name, addr)
 		}
+		if err := kernelOwned(m, c, pfn); err != nil {
+			return nil, err
+		}
 		return nil, m.Phys.FreePages(pfn, clampOrder(order))
 	}
 }
@@ -461,8 +464,29 @@ func builtinFreePages(withOrder bool) modelBuiltin {
 		if err != nil {
 			return nil, err
 		}
+		if err := kernelOwned(m, c, p.pfn); err != nil {
+			return nil, err
+		}
 		return nil, m.Phys.FreePages(p.pfn, clampOrder(order))
 	}
+}
+
+// kernelOwned refuses to free a frame a kernel mapping is built on: a
+// vmalloc area's page (vfree frees it) or a page table. The kernel would
+// free it and leave a mapping to a free frame; the model reports what that
+// corruption would be, as it does for a slab's page.
+func kernelOwned(m *kernelmodel.Machine, c *runtime.Call, pfn phys.PFN) error {
+	info, err := m.Phys.Page(pfn)
+	if err != nil || info.Free {
+		return nil // FreePages reports these
+	}
+	switch {
+	case info.Flags&phys.PGTable != 0:
+		return runtime.Errorf(runtime.KindBug, "Bad page state: %s of pfn %#x, a page table (PG_table): it still maps memory", c.Name, uint64(pfn))
+	case info.Owner == phys.OwnerVmalloc:
+		return runtime.Errorf(runtime.KindBug, "Bad page state: %s of pfn %#x, a page of a vmalloc area: it is still mapped there, and vfree frees it", c.Name, uint64(pfn))
+	}
+	return nil
 }
 
 func builtinPageAddress(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {

@@ -285,7 +285,20 @@ func builtinCacheFree(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *ru
 	if err != nil {
 		return nil, err
 	}
+	if err := vmallocOwned(m, c, addr); err != nil {
+		return nil, err
+	}
 	return nil, k.Free(arch.VirtAddr(addr), c.Name)
+}
+
+// vmallocOwned refuses to free an object vmalloc allocated for an area of
+// its own: vfree frees it, and freeing it first is the double free the
+// kernel would report then.
+func vmallocOwned(m *kernelmodel.Machine, c *runtime.Call, addr uint64) error {
+	if what, ok := m.Vmalloc.ObjectOf(arch.VirtAddr(addr)); ok {
+		return runtime.Errorf(runtime.KindBug, "%s(%#x): the object is %s, which vfree frees (freeing it here is a double free to come)", c.Name, addr, what)
+	}
+	return nil
 }
 
 func builtinCacheShrink(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
@@ -421,6 +434,9 @@ func builtinKfree(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtim
 		// crashes somewhere in kfree.
 		return nil, runtime.Errorf(runtime.KindBug, "kfree(%#x): a vmalloc address has no slab behind it (use vfree; kvfree() tells the two apart)", addr)
 	}
+	if err := vmallocOwned(m, c, addr); err != nil {
+		return nil, err
+	}
 	return nil, m.Slab.Kfree(arch.VirtAddr(addr), c.Name)
 }
 
@@ -451,9 +467,10 @@ func builtinVirtToPhys(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *r
 		return nil, err
 	}
 	l := m.Layout
-	if k := l.KernelText; k != 0 && addr >= uint64(k) && addr < uint64(k)+l.KernelEnd {
+	if k := l.KernelText; k != 0 && addr >= uint64(k) && addr < uint64(k)+(l.KernelEnd+2<<20-1)&^(2<<20-1) {
 		// x86_64's __phys_addr(): the kernel image's own mapping at
-		// __START_KERNEL_map translates too.
+		// __START_KERNEL_map (2 MiB pages up to the image's rounded end)
+		// translates too.
 		return runtime.Ptr{Addr: addr - uint64(k)}, nil
 	}
 	if !l.IsLowmem(arch.VirtAddr(addr)) {

@@ -385,5 +385,8 @@ func builtinKvfree(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runti
 	if m.Layout.IsVmalloc(arch.VirtAddr(addr)) {
 		return nil, m.Vmalloc.Free(arch.VirtAddr(addr))
 	}
+	if err := vmallocOwned(m, c, addr); err != nil {
+		return nil, err
+	}
 	return nil, m.Slab.Kfree(arch.VirtAddr(addr), c.Name)
 }

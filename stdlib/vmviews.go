@@ -107,7 +107,7 @@ func showVtop(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	va := arch.VirtAddr(addr)
 	pt := m.PT
 	if !pt.F.Canonical(va) {
-		return fmt.Errorf("show vtop: %#x is not a canonical address (bits %d and up must all equal bit %d)", addr, pt.F.VABits, pt.F.VABits-1)
+		return fmt.Errorf("show vtop: %s", pt.F.NonCanonical(va))
 	}
 	if va < m.Layout.TaskSize {
 		return fmt.Errorf("show vtop: %#x is a user address, and no process is running yet", addr)

@@ -101,19 +101,26 @@ func (h *Highmem) LocalSlots() int {
 func (h *Highmem) KunmapLocal(va arch.VirtAddr, atomic bool) error {
 	fn := kunmapName(atomic)
 	va &^= arch.PageSize - 1
-	i := len(h.stack) - 1
-	for ; i >= 0; i-- {
-		if h.stack[i].VA == va {
-			break
+	// The newest mapping of that address and kind: a lowmem page may be
+	// on the stack twice, once by each kind.
+	i, other := -1, -1
+	for j := len(h.stack) - 1; j >= 0 && i < 0; j-- {
+		switch {
+		case h.stack[j].VA != va:
+		case h.stack[j].Atomic == atomic:
+			i = j
+		case other < 0:
+			other = j
 		}
+	}
+	if i < 0 && other >= 0 {
+		l := h.stack[other]
+		return fmt.Errorf("%s: %#x was mapped with %s; undo it with %s", fn, uint64(va), kmapName(l.Atomic), kunmapName(l.Atomic))
 	}
 	if i < 0 {
 		return fmt.Errorf("%s: %#x is not an address kmap_local_page() or kmap_atomic() returned (nothing on the kmap stack)", fn, uint64(va))
 	}
 	l := h.stack[i]
-	if l.Atomic != atomic {
-		return fmt.Errorf("%s: %#x was mapped with %s; undo it with %s", fn, uint64(va), kmapName(l.Atomic), kunmapName(l.Atomic))
-	}
 	if top, ok := h.topSlot(); l.Mapped && ok && top.VA != l.VA && !h.lifoWarned {
 		// WARN_ON_ONCE: the kernel warns the first time only. Lowmem
 		// pages hold no slot and kunmap_local_indexed() returns early

@@ -148,6 +148,14 @@ func (f *Format) Canonical(va arch.VirtAddr) bool {
 	return top == 0 || top == -1
 }
 
+// NonCanonical says why an address cannot be translated at all.
+func (f *Format) NonCanonical(va arch.VirtAddr) string {
+	if f.VABits == 32 {
+		return fmt.Sprintf("%#x is above 4 GiB: not a 32-bit address", uint64(va))
+	}
+	return fmt.Sprintf("%#x is not a canonical address (bits %d and up must all equal bit %d)", uint64(va), f.VABits, f.VABits-1)
+}
+
 // Swap entries are non-present entries holding a swap type and offset.
 // 2-level: type in bits 1-5, offset from bit 9; PAE and x86_64: type in
 // bits 59-63 and the offset inverted in bits 9-58, so that a stale

@@ -1,6 +1,7 @@
 package pgtable
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"mmsim/kernelmodel/arch"
@@ -20,6 +21,8 @@ type Table struct {
 	// Boot is set for the tables boot placed in the kernel image
 	// (swapper_pg_dir and the early tables); they are never freed.
 	Boot bool
+	// bytes is the frame's memory, where the entries are written too.
+	bytes *[arch.PageSize]byte
 }
 
 // Sub returns the table entry i points to, or nil.
@@ -139,11 +142,27 @@ func (pt *Tables) set(t *Table, i int, e Entry, sub *Table) {
 	} else if t.E[i] != 0 && e == 0 {
 		t.used--
 	}
-	t.E[i] = e
+	pt.store(t, i, e)
 	if t.sub != nil {
 		t.sub[i] = sub
 	}
 	pt.Gen++
+}
+
+// store writes an entry, in the table and in the bytes of its frame, so
+// that reading the page-table page shows it (little-endian, 4 or 8 bytes).
+// Writing those bytes does not change the table: the model's MMU walks
+// the tables, not memory.
+func (pt *Tables) store(t *Table, i int, e Entry) {
+	t.E[i] = e
+	if t.bytes == nil {
+		t.bytes = pt.Mem.Frame(t.PFN)
+	}
+	if pt.F.EntrySize == 4 {
+		binary.LittleEndian.PutUint32(t.bytes[i*4:], uint32(e))
+	} else {
+		binary.LittleEndian.PutUint64(t.bytes[i*8:], uint64(e))
+	}
 }
 
 // tableEntry is the entry pointing to a table at a level.
@@ -234,6 +253,56 @@ func (pt *Tables) MapKernel(va arch.VirtAddr, pa phys.PhysAddr, level int, flags
 	return pt.mapLeaf(pt.Init, va, pa, level, flags, func(l int) (*Table, bool, error) {
 		return pt.allocTable(l, GFPPgtableKernel, caller)
 	})
+}
+
+// MapKernelPages maps frames at consecutive 4 KiB pages from va in
+// init_mm, as vmap_pages_range() does for a vmalloc area: the PTE table is
+// found (or allocated) once per table, not once per page. It stops at the
+// first failure; the pages mapped so far stay mapped.
+func (pt *Tables) MapKernelPages(va arch.VirtAddr, pfns []phys.PFN, flags Entry, caller string) (bool, error) {
+	last := pt.F.PTELevel()
+	for i := 0; i < len(pfns); {
+		if i == 0 || pt.F.Index(last, va) == 0 {
+			// The first page, and each page that starts a new table, go
+			// through MapKernel's checks and table allocation.
+			if ok, err := pt.MapKernel(va, pfns[i].Addr(), last, flags, caller); err != nil || !ok {
+				return ok, err
+			}
+			i, va = i+1, va+arch.PageSize
+			continue
+		}
+		t, idx, _ := pt.Lookup(pt.Init, va-arch.PageSize)
+		idx++
+		if !pt.F.HasNX {
+			flags &^= NX
+		}
+		for ; i < len(pfns) && idx < len(t.E); i, idx, va = i+1, idx+1, va+arch.PageSize {
+			if t.E[idx] != 0 {
+				return false, fmt.Errorf("pgtable: %#x is mapped already (PTE entry %#x)", uint64(va), uint64(t.E[idx]))
+			}
+			pt.set(t, idx, Entry(pfns[i].Addr())&pt.F.addrMask|flags, nil)
+		}
+	}
+	return true, nil
+}
+
+// ClearKernelPages clears n consecutive 4 KiB kernel mappings from va
+// (vunmap_range_noflush()), a table at a time; unmapped pages are skipped.
+func (pt *Tables) ClearKernelPages(va arch.VirtAddr, n int) {
+	last := pt.F.PTELevel()
+	for n > 0 {
+		t, idx, level := pt.Lookup(pt.Init, va)
+		if t == nil || level != last {
+			pt.Clear(pt.Init, va)
+			n, va = n-1, va+arch.PageSize
+			continue
+		}
+		for ; n > 0 && idx < len(t.E); n, idx, va = n-1, idx+1, va+arch.PageSize {
+			if t.E[idx] != 0 {
+				pt.set(t, idx, 0, nil)
+			}
+		}
+	}
 }
 
 // MapUser installs a user mapping in a PGD; the frame's mapcount goes up
@@ -348,7 +417,9 @@ func (pt *Tables) SetAccessed(g *PGD, va arch.VirtAddr, write bool) {
 				e |= Dirty
 			}
 		}
-		t.E[i] = e
+		if e != t.E[i] {
+			pt.store(t, i, e)
+		}
 		if leaf || t.sub[i] == nil {
 			return
 		}

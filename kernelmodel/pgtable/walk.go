@@ -40,7 +40,7 @@ type Walk struct {
 func (pt *Tables) Walk(g *PGD, va arch.VirtAddr) Walk {
 	w := Walk{VA: va}
 	if !pt.F.Canonical(va) {
-		w.Reason = fmt.Sprintf("%#x is not a canonical address (bits %d and up must all equal bit %d)", uint64(va), pt.F.VABits, pt.F.VABits-1)
+		w.Reason = pt.F.NonCanonical(va)
 		return w
 	}
 	t := g.Top

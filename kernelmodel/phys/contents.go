@@ -54,6 +54,21 @@ func (m *Mem) writeFrame(pfn PFN, off int, b []byte) {
 	copy(f[off:], b)
 }
 
+// Frame returns the bytes of a frame, giving it bytes of its own if it had
+// none: for a subsystem that keeps a structure in a frame it owns (page
+// tables) and writes it often. The frame must be valid.
+func (m *Mem) Frame(pfn PFN) *[1 << pageShift]byte {
+	f := m.contents[pfn]
+	if f == nil {
+		f = new(frameBytes)
+		if m.contents == nil {
+			m.contents = map[PFN]*frameBytes{}
+		}
+		m.contents[pfn] = f
+	}
+	return (*[1 << pageShift]byte)(f)
+}
+
 // FillPhys sets n bytes at addr to v (memset).
 func (m *Mem) FillPhys(addr PhysAddr, n int, v byte) {
 	var chunk [1 << pageShift]byte

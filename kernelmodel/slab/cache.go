@@ -78,8 +78,10 @@ type Cache struct {
 	MinPartial, CPUPartial, CPUPartialSlabs int
 	// Ctor is called on every object of a new slab.
 	Ctor func(addr arch.VirtAddr)
-	// Kmalloc marks the kmalloc caches.
-	Kmalloc bool
+	// Kmalloc marks the kmalloc caches; Kernel the caches other parts of
+	// the kernel made for their own objects (vmap_area). Neither is ever
+	// destroyed.
+	Kmalloc, Kernel bool
 
 	a        *Allocator
 	classic  *classic // the SLAB state, under slab=slab

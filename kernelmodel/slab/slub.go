@@ -679,6 +679,9 @@ func (c *Cache) Destroy() error {
 	if c.Kmalloc {
 		return bug.Errorf("kmem_cache_destroy: %s is a kmalloc cache, which is never destroyed", c.Name)
 	}
+	if c.Kernel {
+		return bug.Errorf("kmem_cache_destroy: %s is the kernel's own cache, which is never destroyed", c.Name)
+	}
 	if c.refcount == 0 {
 		return bug.Errorf("kmem_cache_destroy: %s was destroyed already", c.Name)
 	}

@@ -240,6 +240,11 @@ func (m *MMU) flushOn(cpu int, start, end arch.VirtAddr, keepGlobal bool) (pages
 // full flush of global entries too (do_flush_tlb_all(), which counts
 // nr_tlb_remote_flush_received on every CPU, the caller's included).
 func (m *MMU) FlushKernelRange(local int, start, end arch.VirtAddr) {
+	// The range is counted in whole pages: start rounds down, end up.
+	start &^= arch.PageSize - 1
+	if e := (end + arch.PageSize - 1) &^ (arch.PageSize - 1); e > end {
+		end = e
+	}
 	if end > start && uint64(end-start) > FlushCeiling*arch.PageSize {
 		m.flushTLBAllEach()
 		return

@@ -102,11 +102,14 @@ type Allocator struct {
 	deferred  []arch.VirtAddr
 	// zeroWarned is set once vmalloc(0) warned (a WARN_ON_ONCE).
 	zeroWarned bool
-	vaCache    *slab.Cache
-	gen        uint64
-	checked    uint64
-	ptGen      uint64
-	memGen     uint64
+	// objects maps the slab objects vmalloc allocated for its areas (page
+	// arrays, vm_structs, vmap_areas) to what they are.
+	objects map[arch.VirtAddr]ownObject
+	vaCache *slab.Cache
+	gen     uint64
+	checked uint64
+	ptGen   uint64
+	memGen  uint64
 }
 
 // New returns an empty vmalloc area.
@@ -118,6 +121,7 @@ func New(l *arch.Layout, mem *phys.Mem, s *slab.Allocator, pt *pgtable.Tables, m
 	if a.vaCache, err = s.Create("vmap_area", a.structSize(vmapAreaWords), 0, 0, nil); err != nil {
 		return nil, fmt.Errorf("vmalloc_init: %v", err)
 	}
+	a.vaCache.Kernel = true
 	return a, nil
 }
 
@@ -133,6 +137,41 @@ const (
 )
 
 func (a *Allocator) structSize(words int) int { return words * int(a.ptrSize()) }
+
+// ObjectOf says what a slab object vmalloc allocated for itself is: the
+// page array, vm_struct or vmap_area of an area; ok is false for any other
+// address.
+func (a *Allocator) ObjectOf(addr arch.VirtAddr) (string, bool) {
+	o, ok := a.objects[addr]
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("the %s of the vmalloc area at %#x", o.what, uint64(o.area)), true
+}
+
+// ownObject is one of vmalloc's own slab objects: what it is, for which
+// area.
+type ownObject struct {
+	what string
+	area arch.VirtAddr
+}
+
+func (a *Allocator) own(addr arch.VirtAddr, what string, area arch.VirtAddr) {
+	if a.objects == nil {
+		a.objects = map[arch.VirtAddr]ownObject{}
+	}
+	a.objects[addr] = ownObject{what, area}
+}
+
+// freeObject frees one of vmalloc's own slab objects. A failure means a
+// script freed it behind vmalloc's back, which the built-ins refuse; the
+// kernel would report it as a double free, and so does the warning.
+func (a *Allocator) freeObject(addr arch.VirtAddr, free func() error) {
+	delete(a.objects, addr)
+	if err := free(); err != nil {
+		a.Warn(err.Error())
+	}
+}
 
 // VmapAreaCache is the vmap_area cache.
 func (a *Allocator) VmapAreaCache() *slab.Cache { return a.vaCache }
@@ -214,12 +253,12 @@ func (a *Allocator) Alloc(r Request) (arch.VirtAddr, bool, error) {
 		return 0, false, err // might_sleep() whatever the mask
 	}
 	size := (r.Size + arch.PageSize - 1) &^ (arch.PageSize - 1)
-	area, ok, err := a.reserve(size+arch.PageSize, r)
+	area, quiet, err := a.reserve(size+arch.PageSize, r)
 	if err != nil {
 		return 0, false, err
 	}
-	if !ok {
-		if r.GFP&phys.GfpNoWarn == 0 {
+	if area == nil {
+		if r.GFP&phys.GfpNoWarn == 0 && !quiet {
 			a.Warn(fmt.Sprintf("vmap allocation for size %d failed: use vmalloc=<size> to increase size", size+arch.PageSize))
 		}
 		a.failed(r, r.Size, "vm_struct allocation failed")
@@ -259,23 +298,26 @@ func (a *Allocator) failed(r Request, size uint64, why string) {
 // again when nothing fits.
 // The kernel's own objects come first: __get_vm_area_node() kzalloc()s the
 // vm_struct, alloc_vmap_area() takes a vmap_area from its cache, both with
-// the caller's reclaim flags; without them the area cannot be had either.
-func (a *Allocator) reserve(size uint64, r Request) (*Area, bool, error) {
+// the caller's reclaim flags; without them the area cannot be had either,
+// and quiet is set: only a vmalloc area with no room says so.
+func (a *Allocator) reserve(size uint64, r Request) (area *Area, quiet bool, err error) {
 	gfp := r.GFP & reclaimMask
 	vm, ok, err := a.Slab.Kmalloc(a.structSize(vmStructWords), gfp|phys.GfpZero, vmStructCaller)
 	if err != nil || !ok {
-		return nil, false, err
+		return nil, true, err // no room message: the kernel returns NULL quietly here
 	}
 	va, ok, err := a.vaCache.Alloc(gfp, "alloc_vmap_area")
 	if err != nil || !ok {
 		a.Slab.Kfree(vm, "alloc_vmap_area")
-		return nil, false, err
+		return nil, true, err
 	}
 	for try := 0; try < 2; try++ {
 		if addr, ok := a.lowestFit(size); ok {
-			area := &Area{Addr: addr, Size: size, Flags: VMAlloc | r.Flags, Caller: r.Caller, VMStruct: vm, VmapArea: va}
+			area = &Area{Addr: addr, Size: size, Flags: VMAlloc | r.Flags, Caller: r.Caller, VMStruct: vm, VmapArea: va}
 			a.insert(area)
-			return area, true, nil
+			a.own(vm, "vm_struct", addr)
+			a.own(va, "vmap_area", addr)
+			return area, false, nil
 		}
 		if !a.purge() {
 			break
@@ -373,6 +415,7 @@ func (a *Allocator) populate(area *Area, r Request) (uint64, string, error) {
 			return n * arch.PageSize, fmt.Sprintf("failed to allocated page array size %d", arraySize), err
 		}
 		area.Array = va
+		a.own(va, "page array", area.Addr)
 	}
 	gfp := pageGFP(r.GFP) | phys.GfpNoWarn
 	for i := uint64(0); i < n; i++ {
@@ -382,12 +425,9 @@ func (a *Allocator) populate(area *Area, r Request) (uint64, string, error) {
 		}
 		area.Pages = append(area.Pages, pfn)
 	}
-	for i, pfn := range area.Pages {
-		va := area.Addr + arch.VirtAddr(i)*arch.PageSize
-		ok, err := a.PT.MapKernel(va, pfn.Addr(), a.PT.F.PTELevel(), pgtable.Present|pgtable.RW|pgtable.Accessed|pgtable.Dirty|pgtable.Global|pgtable.NX, "vmalloc")
-		if err != nil || !ok {
-			return uint64(len(area.Pages)) * arch.PageSize, "failed to map pages", err
-		}
+	ok, err := a.PT.MapKernelPages(area.Addr, area.Pages, pgtable.Present|pgtable.RW|pgtable.Accessed|pgtable.Dirty|pgtable.Global|pgtable.NX, "vmalloc")
+	if err != nil || !ok {
+		return uint64(len(area.Pages)) * arch.PageSize, "failed to map pages", err
 	}
 	return 0, "", nil
 }
@@ -405,6 +445,12 @@ func pageGFP(gfp phys.GFP) phys.GFP {
 // the pages, the array and the addresses back at once.
 func (a *Allocator) release(area *Area) {
 	a.unmap(area)
+	if area.ArrayArea != nil {
+		// A vmalloc()ed page array goes back at once too, not lazily:
+		// nothing was ever mapped through the failed area.
+		a.release(area.ArrayArea)
+		area.Array, area.ArrayArea = 0, nil
+	}
 	a.freeParts(area)
 	a.freeVMStruct(area)
 	a.freeVmapArea(area)
@@ -413,8 +459,8 @@ func (a *Allocator) release(area *Area) {
 
 // freeVMStruct frees the vm_struct: vfree() does once the pages are gone.
 func (a *Allocator) freeVMStruct(area *Area) {
-	if area.VMStruct != 0 {
-		a.Slab.Kfree(area.VMStruct, "vfree")
+	if vm := area.VMStruct; vm != 0 {
+		a.freeObject(vm, func() error { return a.Slab.Kfree(vm, "vfree") })
 		area.VMStruct = 0
 	}
 }
@@ -422,31 +468,31 @@ func (a *Allocator) freeVMStruct(area *Area) {
 // freeVmapArea gives the vmap_area back to its cache: at the purge, for a
 // lazily freed area.
 func (a *Allocator) freeVmapArea(area *Area) {
-	if area.VmapArea != 0 {
-		a.vaCache.Free(area.VmapArea, "__purge_vmap_area_lazy")
+	if va := area.VmapArea; va != 0 {
+		a.freeObject(va, func() error { return a.vaCache.Free(va, "__purge_vmap_area_lazy") })
 		area.VmapArea = 0
 	}
 }
 
 func (a *Allocator) unmap(area *Area) {
-	for i := range area.Pages {
-		a.PT.Clear(a.PT.Init, area.Addr+arch.VirtAddr(i)*arch.PageSize)
-	}
+	a.PT.ClearKernelPages(area.Addr, len(area.Pages))
 }
 
 // freeParts gives back the pages and the page array.
 func (a *Allocator) freeParts(area *Area) {
 	for _, pfn := range area.Pages {
-		a.Mem.FreePages(pfn, 0)
+		if err := a.Mem.FreePages(pfn, 0); err != nil {
+			a.Warn(err.Error())
+		}
 	}
 	area.Pages = nil
-	switch {
+	switch arr := area.Array; {
 	case area.ArrayArea != nil:
 		// kvfree(area->pages): a vfree of the array's address, which
 		// warns if someone freed it behind vmalloc's back.
 		a.free1(area.ArrayArea.Addr)
-	case area.Array != 0:
-		a.Slab.Kfree(area.Array, "vfree")
+	case arr != 0:
+		a.freeObject(arr, func() error { return a.Slab.Kfree(arr, "vfree") })
 	}
 	area.Array, area.ArrayArea = 0, nil
 }
