@@ -73,11 +73,11 @@ func Boot(cfg Config) (*Machine, error) {
 	if m.Vmalloc, err = vmalloc.New(l, m.Phys, m.Slab, m.PT, m.MMU); err != nil {
 		return nil, err
 	}
-	m.Vmalloc.CPU, m.Vmalloc.Warn, m.Vmalloc.Comm = m.CPU, m.Warn, m.Comm
+	m.Vmalloc.CPU, m.Vmalloc.Warn, m.Vmalloc.WarnOnce, m.Vmalloc.Comm = m.CPU, m.Warn, m.WarnOnce, m.Comm
 	m.Vmalloc.InInterrupt = m.InInterrupt
 	m.MMU.Stale = m.Vmalloc.Stale
 	m.Highmem = highmem.New(l, m.Phys, m.PT, m.MMU)
-	m.Highmem.CPU, m.Highmem.Warn = m.CPU, m.Warn
+	m.Highmem.CPU, m.Highmem.WarnOnce = m.CPU, m.WarnOnce
 	return m, nil
 }
 

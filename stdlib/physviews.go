@@ -386,10 +386,9 @@ type kmemLayout struct {
 }
 
 func newKmemLayout(l *arch.Layout) kmemLayout {
-	k := kmemLayout{word: 8, prlen: 16, l: l}
+	k := kmemLayout{word: l.PtrSize(), prlen: 2 * l.PtrSize(), l: l}
 	symbols := uint64(0xffffffff80000000)
 	if l.Arch == "x86" {
-		k.word, k.prlen = 4, 8
 		symbols = uint64(l.PageOffset)
 	}
 	k.pgdat = symbols + l.KernelStart + pgdatOffset

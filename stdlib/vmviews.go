@@ -21,12 +21,7 @@ func init() {
 }
 
 // hexWidth is the digits of a kernel pointer: 8 on x86, 16 on x86_64.
-func hexWidth(m *kernelmodel.Machine) int {
-	if m.Layout.Arch == "x86" {
-		return 8
-	}
-	return 16
-}
+func hexWidth(m *kernelmodel.Machine) int { return 2 * m.Layout.PtrSize() }
 
 // showLayout prints the "virtual kernel memory layout" lines of the 32-bit
 // kernel's mem_init() (arch/x86/mm/init_32.c, 2.6.28 to 4.x); x86_64 gets

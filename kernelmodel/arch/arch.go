@@ -241,6 +241,14 @@ func (l *Layout) x86Fixmap(p Params) {
 	l.PkmapBase = (l.FixaddrStart - PageSize*VirtAddr(l.LastPkmap+1)) &^ (pmd - 1)
 }
 
+// PtrSize is sizeof(void *) and sizeof(long): 4 bytes on x86, 8 on x86_64.
+func (l *Layout) PtrSize() int {
+	if l.Arch == "x86" {
+		return 4
+	}
+	return 8
+}
+
 // FixToVirt is __fix_to_virt(): the address of a fixmap index.
 func (l *Layout) FixToVirt(idx int) VirtAddr { return l.FixaddrTop - VirtAddr(idx)*PageSize }
 

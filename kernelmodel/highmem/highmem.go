@@ -43,10 +43,11 @@ type Highmem struct {
 	Mem    *phys.Mem
 	PT     *pgtable.Tables
 	MMU    *tlb.MMU
-	// CPU is the CPU the caller runs on; Warn records a kernel warning.
-	CPU   func() int
-	Warn  func(string)
-	Stats Stats
+	// CPU is the CPU the caller runs on; WarnOnce records a WARN_ON_ONCE
+	// warning (the first time its key is seen).
+	CPU      func() int
+	WarnOnce func(key, msg string)
+	Stats    Stats
 	// count is pkmap_count[], page the frame each slot maps.
 	count []int
 	page  []phys.PFN
@@ -57,17 +58,15 @@ type Highmem struct {
 	// mappings not yet undone (preemption and page faults disabled).
 	stack  []Local
 	atomic int
-	// lifoWarned is set once the LIFO warning (a WARN_ON_ONCE) was given.
-	lifoWarned bool
-	gen        uint64
-	ptGen      uint64
-	check      uint64
+	gen    uint64
+	ptGen  uint64
+	check  uint64
 }
 
 // New returns the highmem state of a machine; without pkmap slots
 // (x86_64, or x86 without highmem) every page is lowmem.
 func New(l *arch.Layout, mem *phys.Mem, pt *pgtable.Tables, mmu *tlb.MMU) *Highmem {
-	return &Highmem{Layout: l, Mem: mem, PT: pt, MMU: mmu, CPU: func() int { return 0 }, Warn: func(string) {},
+	return &Highmem{Layout: l, Mem: mem, PT: pt, MMU: mmu, CPU: func() int { return 0 }, WarnOnce: func(string, string) {},
 		count: make([]int, l.LastPkmap), page: make([]phys.PFN, l.LastPkmap), addr: map[phys.PFN]int{}}
 }
 

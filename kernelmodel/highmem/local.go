@@ -121,12 +121,11 @@ func (h *Highmem) KunmapLocal(va arch.VirtAddr, atomic bool) error {
 		return fmt.Errorf("%s: %#x is not an address kmap_local_page() or kmap_atomic() returned (nothing on the kmap stack)", fn, uint64(va))
 	}
 	l := h.stack[i]
-	if top, ok := h.topSlot(); l.Mapped && ok && top.VA != l.VA && !h.lifoWarned {
+	if top, ok := h.topSlot(); l.Mapped && ok && top.VA != l.VA {
 		// WARN_ON_ONCE: the kernel warns the first time only. Lowmem
 		// pages hold no slot and kunmap_local_indexed() returns early
 		// for them, so only fixmap slots are in the stack's order.
-		h.lifoWarned = true
-		h.Warn(fmt.Sprintf("WARNING: mm/highmem.c: kunmap_local_indexed(): unmapping %#x, but the top of the kmap stack is %#x: kmap_local/kmap_atomic mappings must be undone in reverse order (LIFO)", uint64(va), uint64(top.VA)))
+		h.WarnOnce("kunmap_local LIFO", fmt.Sprintf("WARNING: mm/highmem.c: kunmap_local_indexed(): unmapping %#x, but the top of the kmap stack is %#x: kmap_local/kmap_atomic mappings must be undone in reverse order (LIFO)", uint64(va), uint64(top.VA)))
 	}
 	if l.Mapped {
 		h.PT.Clear(h.PT.Init, l.VA)

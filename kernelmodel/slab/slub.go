@@ -154,10 +154,7 @@ func sortSlabs(ss []*Slab) { sort.Slice(ss, func(i, j int) bool { return ss[i].P
 // mode is "slub" or "slab": under "slab" the classic allocator runs, with
 // 2.6's general caches size-32 ... size-131072.
 func New(m *phys.Mem, l *arch.Layout, cpus int, mode string, debug bool) (*Allocator, error) {
-	a := &Allocator{Mem: m, Layout: l, CPUs: cpus, Mode: mode, Debug: debug, large: map[phys.PFN]largeAlloc{}, ptrSize: 8, checked: ^uint64(0)}
-	if l.Arch == "x86" {
-		a.ptrSize = 4
-	}
+	a := &Allocator{Mem: m, Layout: l, CPUs: cpus, Mode: mode, Debug: debug, large: map[phys.PFN]largeAlloc{}, ptrSize: l.PtrSize(), checked: ^uint64(0)}
 	a.CPU = func() int { return 0 }
 	var err error
 	switch mode {

@@ -85,11 +85,13 @@ type Allocator struct {
 	PT     *pgtable.Tables
 	MMU    *tlb.MMU
 	// CPU is the CPU the caller runs on; InInterrupt reports
-	// in_interrupt() (hard or soft irq); Warn records a kernel warning;
+	// in_interrupt() (hard or soft irq); Warn records a kernel warning,
+	// WarnOnce a WARN_ON_ONCE one (the first time its key is seen);
 	// Comm names the current task.
 	CPU         func() int
 	InInterrupt func() bool
 	Warn        func(string)
+	WarnOnce    func(key, msg string)
 	Comm        func() string
 	Stats       Stats
 	// areas holds every area whose addresses are taken (busy, deferred
@@ -100,8 +102,6 @@ type Allocator struct {
 	free      []span
 	lazyPages uint64
 	deferred  []arch.VirtAddr
-	// zeroWarned is set once vmalloc(0) warned (a WARN_ON_ONCE).
-	zeroWarned bool
 	// objects maps the slab objects vmalloc allocated for its areas (page
 	// arrays, vm_structs, vmap_areas) to what they are.
 	objects map[arch.VirtAddr]ownObject
@@ -116,7 +116,7 @@ type Allocator struct {
 // It creates the vmap_area cache as vmalloc_init() does.
 func New(l *arch.Layout, mem *phys.Mem, s *slab.Allocator, pt *pgtable.Tables, mmu *tlb.MMU) (*Allocator, error) {
 	a := &Allocator{Layout: l, Mem: mem, Slab: s, PT: pt, MMU: mmu, free: []span{{l.VmallocStart, l.VmallocEnd}},
-		CPU: func() int { return 0 }, InInterrupt: func() bool { return false }, Warn: func(string) {}, Comm: func() string { return "mmsim" }}
+		CPU: func() int { return 0 }, InInterrupt: func() bool { return false }, Warn: func(string) {}, WarnOnce: func(string, string) {}, Comm: func() string { return "mmsim" }}
 	var err error
 	if a.vaCache, err = s.Create("vmap_area", a.structSize(vmapAreaWords), 0, 0, nil); err != nil {
 		return nil, fmt.Errorf("vmalloc_init: %v", err)
@@ -136,7 +136,7 @@ const (
 	vmStructCaller = "__get_vm_area_node"
 )
 
-func (a *Allocator) structSize(words int) int { return words * int(a.ptrSize()) }
+func (a *Allocator) structSize(words int) int { return words * a.Layout.PtrSize() }
 
 // ObjectOf says what a slab object vmalloc allocated for itself is: the
 // page array, vm_struct or vmap_area of an area; ok is false for any other
@@ -172,9 +172,6 @@ func (a *Allocator) freeObject(addr arch.VirtAddr, free func() error) {
 		a.Warn(err.Error())
 	}
 }
-
-// VmapAreaCache is the vmap_area cache.
-func (a *Allocator) VmapAreaCache() *slab.Cache { return a.vaCache }
 
 // span is a free range [lo, hi) of the vmalloc area.
 type span struct{ lo, hi arch.VirtAddr }
@@ -236,10 +233,7 @@ func (a *Allocator) Alloc(r Request) (arch.VirtAddr, bool, error) {
 	// __get_vm_area_node()'s BUG_ON(in_interrupt()), then
 	// alloc_vmap_area()'s might_sleep().
 	if r.Size == 0 {
-		if !a.zeroWarned {
-			a.zeroWarned = true // WARN_ON_ONCE: the first time only
-			a.Warn(fmt.Sprintf("%s(0): WARN_ON_ONCE(!size) in __vmalloc_node_range, returning NULL", r.Func))
-		}
+		a.WarnOnce("vmalloc size 0", fmt.Sprintf("%s(0): WARN_ON_ONCE(!size) in __vmalloc_node_range, returning NULL", r.Func))
 		return 0, false, nil
 	}
 	if r.Size>>arch.PageShift > a.Mem.TotalRAM() {
@@ -386,14 +380,6 @@ func (a *Allocator) remove(area *Area) {
 	}
 }
 
-// ptrSize is sizeof(struct page *).
-func (a *Allocator) ptrSize() uint64 {
-	if a.Layout.Arch == "x86" {
-		return 4
-	}
-	return 8
-}
-
 // populate is __vmalloc_area_node(): the page array, the pages (asked for
 // with __GFP_NOWARN: vmalloc prints its own failure), the mapping. On a
 // NULL it returns warn_alloc()'s reason and the size the kernel prints
@@ -401,7 +387,7 @@ func (a *Allocator) ptrSize() uint64 {
 func (a *Allocator) populate(area *Area, r Request) (uint64, string, error) {
 	n := area.DataSize() / arch.PageSize
 	nested := r.GFP&reclaimMask | phys.GfpZero
-	arraySize := n * a.ptrSize()
+	arraySize := n * uint64(a.Layout.PtrSize()) // sizeof(struct page *) each
 	if arraySize > arch.PageSize {
 		va, ok, err := a.Alloc(Request{Size: arraySize, GFP: nested, Caller: r.Caller, Func: r.Func})
 		if err != nil || !ok {
