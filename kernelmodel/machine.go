@@ -6,6 +6,7 @@ import (
 	"mmsim/kernelmodel/arch"
 	"mmsim/kernelmodel/bug"
 	"mmsim/kernelmodel/highmem"
+	"mmsim/kernelmodel/mm"
 	"mmsim/kernelmodel/pgtable"
 	"mmsim/kernelmodel/phys"
 	"mmsim/kernelmodel/slab"
@@ -31,6 +32,8 @@ type Machine struct {
 	// Vmalloc is the vmalloc area; Highmem the kmap and kmap_local state.
 	Vmalloc *vmalloc.Allocator
 	Highmem *highmem.Highmem
+	// Procs is processes and their address spaces.
+	Procs *mm.System
 
 	ctx      []Context
 	warnings []string
@@ -78,6 +81,11 @@ func Boot(cfg Config) (*Machine, error) {
 	m.MMU.Stale = m.Vmalloc.Stale
 	m.Highmem = highmem.New(l, m.Phys, m.PT, m.MMU)
 	m.Highmem.CPU, m.Highmem.WarnOnce = m.CPU, m.WarnOnce
+	if m.Procs, err = mm.New(l, m.Phys, m.Slab, m.PT, m.MMU, m.Vmalloc, cfg.CPUs); err != nil {
+		return nil, err
+	}
+	m.Procs.CPU = m.CPU
+	m.Procs.Atomic = func() string { return string(m.atomicKind()) }
 	return m, nil
 }
 
@@ -91,9 +99,16 @@ func BootLine(line string) (*Machine, error) {
 	return Boot(cfg)
 }
 
-// Comm is the name of the task the current code runs as: the script
-// itself, "mmsim", outside any process.
-func (m *Machine) Comm() string { return "mmsim" }
+// Comm is the name of the task the current code runs as: the running
+// process, or the script itself, "mmsim", outside any process.
+func (m *Machine) Comm() string {
+	if m.Procs != nil {
+		if t := m.Procs.Current(); t != nil {
+			return t.Comm
+		}
+	}
+	return "mmsim"
+}
 
 // Warn records a kernel warning: the kernel printed it and went on.
 func (m *Machine) Warn(msg string) { m.warnings = append(m.warnings, msg) }
@@ -140,6 +155,8 @@ type Context struct {
 	Kind ContextKind
 	CPU  int // for CtxCPU
 	PID  int // for CtxTask
+	// prev is the task the CPU ran before an as block switched away.
+	prev *mm.Task
 }
 
 // EnterContext pushes an execution context. Contexts nest; a task may not
@@ -162,7 +179,17 @@ func (m *Machine) EnterContext(c Context) error {
 		if m.InAtomic() {
 			return &BugError{Msg: fmt.Sprintf("scheduling while atomic: cannot switch to pid %d inside %s context", c.PID, m.atomicKind())}
 		}
-		return fmt.Errorf("as %d: no process with pid %d", c.PID, c.PID)
+		t, ok := m.Procs.Task(c.PID)
+		if !ok {
+			return fmt.Errorf("as %d: no process with pid %d", c.PID, c.PID)
+		}
+		if t.State != mm.TaskRunning {
+			return fmt.Errorf("as %d: pid %d (%s) has exited", c.PID, c.PID, t.Comm)
+		}
+		c.prev = m.Procs.Current()
+		if err := m.Procs.SwitchTo(t); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("unknown context %q", c.Kind)
 	}
@@ -179,6 +206,13 @@ func (m *Machine) LeaveContext() {
 		m.ctx = m.ctx[:len(m.ctx)-1]
 		if left.Kind == CtxCPU && left.CPU != m.CPU() {
 			m.leaveErr = m.migrateCheck(left.CPU)
+		}
+		if left.Kind == CtxTask {
+			prev := left.prev
+			if prev != nil && prev.State != mm.TaskRunning {
+				prev = nil
+			}
+			m.Procs.SwitchTo(prev)
 		}
 	}
 	m.RunDeferred()
@@ -295,5 +329,8 @@ func (m *Machine) Check() error {
 	if err := m.Vmalloc.Check(); err != nil {
 		return err
 	}
-	return m.Highmem.Check()
+	if err := m.Highmem.Check(); err != nil {
+		return err
+	}
+	return m.Procs.Check()
 }

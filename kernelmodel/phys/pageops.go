@@ -54,3 +54,25 @@ func (m *Mem) AddMapcount(pfn PFN, delta int) error {
 // Gen counts the changes to physical memory's state: a subsystem whose
 // invariants depend on it re-checks when it moved.
 func (m *Mem) Gen() uint64 { return m.gen }
+
+// GetPage takes a reference on an allocated frame (get_page()); FreePages
+// drops one (put_page()), freeing the frame with the last.
+func (m *Mem) GetPage(pfn PFN) error {
+	if pfn >= m.maxPFN {
+		return fmt.Errorf("pfn %#x is not valid", uint64(pfn))
+	}
+	p := m.page(pfn)
+	if p.refcount <= 0 {
+		return bug.Errorf("BUG: get_page() of pfn %#x with refcount %d", uint64(pfn), p.refcount)
+	}
+	p.refcount++
+	m.gen++
+	return nil
+}
+
+// Refcount is a frame's page_ref_count(); Mapcount its page_mapcount().
+// Both are cheap, for the fault path.
+func (m *Mem) Refcount(pfn PFN) int { return int(m.peek(pfn).refcount) }
+
+// Mapcount is the number of user page-table entries mapping a frame.
+func (m *Mem) Mapcount(pfn PFN) int { return int(m.peek(pfn).mapcount) }

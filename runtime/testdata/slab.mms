@@ -122,8 +122,10 @@ p = kmem_cache_alloc(c, GFP_KERNEL)
 show slabinfo
 o = output()
 assert "slabinfo - version: 2.1\n# name            <active_objs>" in o
-assert "\ndemo                  39     39    100   39    1 : tunables    0    0    0 : slabdata      1      1      0\nvmap_area" in o
-# vmalloc_init()'s vmap_area cache comes right after: 9 pointers, 36 bytes.
+assert "\ndemo                  39     39    100   39    1 : tunables    0    0    0 : slabdata      1      1      0\nanon_vma_chain" in o
+# fork_init() and proc_caches_init() made the process caches, after
+# vmalloc_init()'s vmap_area cache: 9 pointers, 36 bytes.
+assert "\ntask_struct            0      0   3328    9    8 : tunables    0    0    0 : slabdata      0      0      0\nvmap_area" in o
 assert "\nvmap_area              0      0     36  102    1 : tunables    0    0    0 : slabdata      0      0      0\nkmalloc-cg-8k" in o
 ---
 # show slab draws each list; a free into a full slab puts it on the CPU's
@@ -138,7 +140,7 @@ show slab c
 assert output() == "cache demo: 1000-byte objects in 1000 bytes (align 8), 8 per order-1 slab, 192 bytes left over per slab\n5 slabs, 38 of 40 objects in use; min_partial 5, cpu_partial 52 (13 slabs)\n  cpu 0 active     pfn 0x1008   [########] 8/8\n  cpu 0 partial    pfn 0x1004   [####.###] 7/8\n  cpu 0 partial    pfn 0x1000   [###.####] 7/8\n  full             pfn 0x1002   [########] 8/8\n  full             pfn 0x1006   [########] 8/8\n"
 show kmem -S "demo"
 o = output()
-assert "ffff888000106500     1000         38        40      5     8k  demo\n  CPU 0 SLAB:\n" in o
+assert "ffff888000106a00     1000         38        40      5     8k  demo\n  CPU 0 SLAB:\n" in o
 assert "     ffff888001004fa0\n" in o and "  NODE 0 PARTIAL:\n    (empty)\n" in o
 ---
 show slab "nope" ### `show slab: no cache named "nope"`
@@ -367,7 +369,7 @@ fn init(p) { write(p, 1) }
 c = kmem_cache_create("ctor_warn", 2000, 0, 0, init)
 p = kmem_cache_alloc(c, GFP_HIGHUSER)
 w = warnings()
-assert "slab.mms:368:5: warning: Unexpected gfp" in w, w
+assert "slab.mms:370:5: warning: Unexpected gfp" in w, w
 ---
 # A constructor that fails fails the allocation, which gives its object back.
 fn bad(p) { fail("no constructor today") }
