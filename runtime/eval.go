@@ -753,7 +753,9 @@ func isLiteral(x lang.Expr) bool {
 
 func (th *Thread) expect(fr *frame, s *lang.ExpectStmt) (ctrl, error) {
 	warnings := len(th.warnings)
+	th.expecting = append(th.expecting, s.Kind)
 	c, err := th.execBlock(fr, s.Body)
+	th.expecting = th.expecting[:len(th.expecting)-1]
 	start, _ := s.Span()
 	fail := func(format string, args ...any) error {
 		return &Error{Kind: KindAssert, Pos: start, Msg: fmt.Sprintf(format, args...), Stack: th.stackAt(start)}

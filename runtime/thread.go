@@ -80,6 +80,9 @@ type Thread struct {
 	Err      io.Writer // warnings
 	Host     Host
 	Universe map[string]Value // predeclared built-ins and constants
+	// expecting holds the kinds of the expect blocks running, innermost
+	// last.
+	expecting []string
 
 	MaxSteps  uint64 // 0 means DefaultMaxSteps; math.MaxUint64 for none
 	MaxDepth  int    // user-function calls; 0 means DefaultMaxDepth
@@ -251,4 +254,16 @@ func (e *env) set(name string, v Value, typ string) {
 		return
 	}
 	e.vars[name] = &binding{v: v, typ: typ}
+}
+
+// Expecting reports whether an expect block of this kind ("segv", ...)
+// is running: the error it would catch is handled, not fatal (a SIGSEGV
+// in it is a signal the process handles).
+func (th *Thread) Expecting(kind string) bool {
+	for _, k := range th.expecting {
+		if k == kind {
+			return true
+		}
+	}
+	return false
 }

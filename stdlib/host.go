@@ -35,7 +35,9 @@ type Host struct {
 // built-ins and constants.
 func NewThread(out, errw io.Writer) (*runtime.Thread, *Host) {
 	h := &Host{}
-	th := runtime.NewThread(h, Universe(), out, errw)
+	u := Universe()
+	threadNames(h, u)
+	th := runtime.NewThread(h, u, out, errw)
 	return th, h
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"mmsim/kernelmodel"
 	"mmsim/kernelmodel/arch"
+	"mmsim/kernelmodel/mm"
 	"mmsim/kernelmodel/phys"
 	"mmsim/kernelmodel/tlb"
 	"mmsim/kernelmodel/vmalloc"
@@ -58,6 +59,11 @@ func memAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, size int64,
 	default:
 		return nil, fmt.Errorf("%s: size %d is not 1, 2, 4 or 8", c.Name, size)
 	}
+	if arch.VirtAddr(addr) < m.Layout.TaskSize {
+		if t := m.Procs.Current(); t != nil {
+			return userAccess(m, t, addr, size, acc)
+		}
+	}
 	if addr < arch.PageSize {
 		return nil, runtime.Errorf(runtime.KindBug, "kernel NULL pointer dereference, address: %0*x (%s of %d bytes)", hexWidth(m), addr, c.Name, size)
 	}
@@ -70,7 +76,7 @@ func memAccess(m *kernelmodel.Machine, c *runtime.Call, addr uint64, size int64,
 		return nil, fmt.Errorf("%s: %#x is above 4 GiB: not a 32-bit address", c.Name, addr)
 	}
 	if arch.VirtAddr(addr) < l.TaskSize || arch.VirtAddr(end) < l.TaskSize {
-		return nil, fmt.Errorf("%s: %#x is a user address: user memory needs a process, which is not modelled yet", c.Name, addr)
+		return nil, fmt.Errorf("%s: %#x is a user address, and no process is running on cpu %d: spawn one, switch to one, or use as PID { }", c.Name, addr, m.CPU())
 	}
 	pa, err := kernelAccess(m, c, addr, acc)
 	if err != nil {
@@ -218,4 +224,25 @@ func LeakReport(h *Host) string {
 	}
 	fmt.Fprintf(&b, "kmemleak: %d new suspected memory leak%s\n", n, plural(n))
 	return b.String()
+}
+
+// userAccess is an access of the running process to its own memory: each
+// page the access touches goes through the MMU and, on a page fault,
+// the fault handler (which may answer with SIGSEGV).
+func userAccess(m *kernelmodel.Machine, t *mm.Task, addr uint64, size int64, acc tlb.Access) ([]piece, error) {
+	var pieces []piece
+	for size > 0 {
+		n := int64(arch.PageSize - addr&(arch.PageSize-1))
+		if n > size {
+			n = size
+		}
+		pa, err := m.Procs.Access(t, addr, acc)
+		if err != nil {
+			return nil, err
+		}
+		pieces = append(pieces, piece{pa, int(n)})
+		addr += uint64(n)
+		size -= n
+	}
+	return pieces, nil
 }

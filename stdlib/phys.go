@@ -1,12 +1,14 @@
 package stdlib
 
 import (
+	"errors"
 	"fmt"
 	"math/bits"
 	"strings"
 
 	"mmsim/kernelmodel"
 	"mmsim/kernelmodel/arch"
+	"mmsim/kernelmodel/mm"
 	"mmsim/kernelmodel/phys"
 	"mmsim/runtime"
 )
@@ -81,6 +83,10 @@ func modelFn(fn modelBuiltin) func(th *runtime.Thread, c *runtime.Call) (runtime
 		}
 		m.Slab.Site = fmt.Sprintf("%s (%s)", c.Pos, c.Name)
 		v, err := fn(h, m, th, c)
+		var sig *mm.Signal
+		if errors.As(err, &sig) {
+			err = signalErr(th, m, sig)
+		}
 		m.RunDeferred()
 		m.Slab.Site = ""
 		for _, w := range m.TakeWarnings() {

@@ -673,7 +673,7 @@ func TestCompleter(t *testing.T) {
 		{"x = le", -1, []string{"n"}, 2},
 		{"print hex(le", -1, []string{"n"}, 2},
 		{"lenx", 2, []string{"n"}, 2},                         // completes the word before the cursor
-		{"for", -1, []string{"", "mat"}, 3},                   // the keyword and format
+		{"for", -1, []string{"", "k", "mat"}, 3},              // the keyword, fork and format
 		{"PAGE_S", -1, []string{"HIFT", "IZE"}, 6},            // constants
 		{"sor", -1, []string{"ted"}, 3},                       // sorted
 		{"whi", -1, []string{"le"}, 3},                        // a keyword

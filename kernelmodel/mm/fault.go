@@ -44,11 +44,20 @@ type Signal struct {
 }
 
 func (e *Signal) Error() string {
-	name, code := "SIGSEGV", map[int]string{SegvMapErr: "SEGV_MAPERR", SegvAccErr: "SEGV_ACCERR", SIKernel: "SI_KERNEL"}[e.Code]
 	if e.Signo == SIGBUS {
-		name, code = "SIGBUS", "BUS_ADRERR"
+		return "SIGBUS " + e.Detail()
 	}
-	return fmt.Sprintf("%s (%s) in pid %d (%s): %s at %#x: %s", name, code, e.PID, e.Comm, e.Access, e.Addr, e.Why)
+	return "SIGSEGV " + e.Detail()
+}
+
+// Detail is the signal's description without the signal's name:
+// "(SEGV_MAPERR) at 0x10 in pid 2 (a), a write: no VMA here".
+func (e *Signal) Detail() string {
+	code := map[int]string{SegvMapErr: "SEGV_MAPERR", SegvAccErr: "SEGV_ACCERR", SIKernel: "SI_KERNEL"}[e.Code]
+	if e.Signo == SIGBUS {
+		code = "BUS_ADRERR"
+	}
+	return fmt.Sprintf("(%s) at %#x in pid %d (%s), a %s: %s", code, e.Addr, e.PID, e.Comm, e.Access, e.Why)
 }
 
 // Access makes a user memory access as a task that runs on the current

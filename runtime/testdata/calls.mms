@@ -88,7 +88,7 @@ words 4096 write
 w = 7
 assert words(w) == [7]
 assert words(x=read) == ["x=\"read\""]
-expect error "undefined: exec" { print exec }
+expect error "undefined: fetch" { print fetch }
 expect error "undefined: writ" { words(writ) }
 ---
 # Only built-ins and functions are commands.

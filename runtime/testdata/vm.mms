@@ -467,14 +467,14 @@ touch(vmalloc(4K), "fetch") ### `touch: "fetch" is not read, write or exec`
 ---
 touch(vmalloc(4K), 1) ### `touch: argument kind must be a string, not int`
 ---
-read(0xc0000000 - 1) ### `read: 0xbfffffff is a user address: user memory needs a process`
+read(0xc0000000 - 1) ### `read: 0xbfffffff is a user address, and no process is running on cpu 0: spawn one`
 ---
 read(8) ### `kernel BUG: kernel NULL pointer dereference, address: 00000008 \(read of 1 bytes\)`
 ---
 # An instruction fetch gets the same checks as a read or a write.
 touch 0 exec ### `kernel BUG: kernel NULL pointer dereference, address: 00000000 \(touch of 1 bytes\)`
 ---
-touch 0x1000 exec ### `touch: 0x1000 is a user address: user memory needs a process`
+touch 0x1000 exec ### `touch: 0x1000 is a user address, and no process is running on cpu 0`
 ---
 # Beyond 4G there is no address on x86: the script's mistake.
 read(0x100000000) ### `read: 0x100000000 is above 4 GiB: not a 32-bit address`
