@@ -6,6 +6,7 @@ import (
 
 	"mmsim/kernelmodel"
 	"mmsim/kernelmodel/arch"
+	"mmsim/kernelmodel/mm"
 	"mmsim/kernelmodel/phys"
 	"mmsim/kernelmodel/vmalloc"
 	"mmsim/runtime"
@@ -84,8 +85,8 @@ func showVtop(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	if err != nil {
 		return err
 	}
-	if len(args) != 1 || args[0].Flag != "" {
-		return fmt.Errorf("show vtop takes one address: show vtop ADDR")
+	if len(args) < 1 || len(args) > 2 || args[0].Flag != "" {
+		return fmt.Errorf("show vtop takes an address and, for a user address, a process: show vtop ADDR [PID]")
 	}
 	var addr uint64
 	switch v := args[0].Value.(type) {
@@ -104,11 +105,19 @@ func showVtop(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	if !pt.F.Canonical(va) {
 		return fmt.Errorf("show vtop: %s", pt.F.NonCanonical(va))
 	}
+	g, owner := pt.Init, "init_mm"
+	var task *mm.Task
 	if va < m.Layout.TaskSize {
-		return fmt.Errorf("show vtop: %#x is a user address, and no process is running yet", addr)
+		t, err := viewTask(m, "vtop", args[1:])
+		if err != nil {
+			return fmt.Errorf("show vtop: %#x is a user address: %v", addr, strings.TrimPrefix(err.Error(), "show vtop: "))
+		}
+		task, g, owner = t, t.MM.PGD, fmt.Sprintf("pid %d (%s)", t.PID, t.Comm)
+	} else if len(args) > 1 {
+		return fmt.Errorf("show vtop: %#x is a kernel address: every process shares the kernel half, so no PID", addr)
 	}
 	w := hexWidth(m)
-	walk := pt.Walk(pt.Init, va)
+	walk := pt.Walk(g, va)
 	virt := func(pa phys.PhysAddr) uint64 { return uint64(m.Layout.Virt(uint64(pa))) }
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-*s  PHYSICAL\n", w, "VIRTUAL")
@@ -117,12 +126,15 @@ func showVtop(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	} else {
 		fmt.Fprintf(&b, "%0*x  (not mapped)\n\n", w, addr)
 	}
-	fmt.Fprintf(&b, "PAGE DIRECTORY: %0*x (init_mm)\n", w, virt(pt.Init.Top.PFN.Addr()))
+	fmt.Fprintf(&b, "PAGE DIRECTORY: %0*x (%s)\n", w, virt(g.Top.PFN.Addr()), owner)
 	for _, s := range walk.Steps {
 		fmt.Fprintf(&b, "  %3s: %0*x => %x   [index %d]\n", s.Name, w, virt(s.EntryAddr), uint64(s.Entry), s.Index)
 	}
 	if !walk.Mapped {
 		fmt.Fprintf(&b, "\n(not mapped: %s)\n", walk.Reason)
+		if task != nil {
+			userVMA(&b, m, task, addr, w)
+		}
 		return emit(th, b.String())
 	}
 	page := walk.PA &^ phys.PhysAddr(walk.Size-1)
@@ -133,13 +145,20 @@ func showVtop(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	ew := 2 * pt.F.EntrySize
 	fmt.Fprintf(&b, "\n\n  %-*s  %-9s FLAGS\n", ew, "PTE", "PHYSICAL")
 	fmt.Fprintf(&b, "  %-*x  %-9x (%s)\n", ew, uint64(walk.Leaf), uint64(page), walk.Leaf.FlagString())
+	if task != nil {
+		userVMA(&b, m, task, addr, w)
+	}
 	if a, ok := m.Vmalloc.Find(va); ok {
 		fmt.Fprintf(&b, "\n  VMALLOC AREA: 0x%0*x-0x%0*x %d bytes (%d pages + guard)\n", w, uint64(a.Addr), w, uint64(a.End()), a.Size, len(a.Pages))
 	}
 	pfn := phys.PFN(walk.PA >> arch.PageShift)
 	if info, err := m.Phys.Page(pfn); err == nil {
 		fmt.Fprintf(&b, "\n  %-9s %-8s %-8s CNT MAP OWNER\n", "PFN", "PHYSICAL", "ZONE")
-		fmt.Fprintf(&b, "  %-9x %-8x %-8s %3d %3d %s\n", uint64(pfn), uint64(pfn.Addr()), info.Zone.Name, info.Refcount, info.Mapcount, info.Owner)
+		owner := info.Owner.String()
+		if pfn == m.Procs.ZeroPFN {
+			owner = "the zero page"
+		}
+		fmt.Fprintf(&b, "  %-9x %-8x %-8s %3d %3d %s\n", uint64(pfn), uint64(pfn.Addr()), info.Zone.Name, info.Refcount, info.Mapcount, owner)
 	}
 	if e, ok := m.MMU.TLBs[m.CPU()].Peek(va, m.MMU.Shifts()); ok {
 		fmt.Fprintf(&b, "\n  TLB: cpu %d caches it (%s entry)\n", m.CPU(), arch.SizeName(e.Size()))
@@ -304,6 +323,8 @@ func showVmstat(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 		{"nr_free_pages", m.Phys.NrFreePages()},
 		{"nr_page_table_pages", own[phys.OwnerPageTable]},
 		{"pgfree", m.Phys.Stats.PgFree},
+		{"pgfault", m.Procs.Stats.PgFault},
+		{"pgmajfault", m.Procs.Stats.PgMajFault},
 		{"nr_tlb_remote_flush", t.RemoteFlush},
 		{"nr_tlb_remote_flush_received", t.RemoteFlushReceived},
 		{"nr_tlb_local_flush_all", t.LocalFlushAll},
@@ -312,8 +333,24 @@ func showVmstat(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 		{"mmsim_tlb_misses", t.Misses},
 		{"mmsim_tlb_invlpg", t.Invlpg},
 		{"mmsim_tlb_full_flushes", t.FullFlushes},
+		{"mmsim_cow_copies", m.Procs.Stats.CowCopies},
+		{"mmsim_cow_reuses", m.Procs.Stats.CowReuses},
+		{"mmsim_zero_page_maps", m.Procs.Stats.ZeroMaps},
+		{"mmsim_forks", m.Procs.Stats.Forks},
+		{"mmsim_context_switches", m.Procs.Stats.ContextSwitches},
 	} {
 		fmt.Fprintf(&b, "%s %d\n", kv.name, kv.v)
 	}
 	return emit(th, b.String())
+}
+
+// userVMA prints the VMA holding a user address, as crash's vtop does.
+func userVMA(b *strings.Builder, m *kernelmodel.Machine, t *mm.Task, addr uint64, w int) {
+	v := t.MM.VMAAt(addr)
+	if v == nil {
+		fmt.Fprintf(b, "\n  VMA: none: %#x is in no VMA of pid %d (an access is SIGSEGV, SEGV_MAPERR)\n", addr, t.PID)
+		return
+	}
+	fmt.Fprintf(b, "\n  %-*s  %-*s  %-*s  %-8s FILE\n", w, "VMA", w, "START", w, "END", "FLAGS")
+	fmt.Fprintf(b, "  %0*x  %0*x  %0*x  %-8x %s\n", w, uint64(v.Obj()), w, v.Start, w, v.End, uint64(v.Flags), v.Name())
 }

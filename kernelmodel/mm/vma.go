@@ -155,3 +155,38 @@ func (f *File) Pages() uint64 { return (f.Size + arch.PageSize - 1) >> arch.Page
 
 // Cached is the number of the file's pages in the page cache.
 func (f *File) Cached() int { return len(f.cache) }
+
+// Obj is the address of the VMA's vm_area_struct.
+func (v *VMA) Obj() arch.VirtAddr { return v.obj }
+
+// Inode is the number /proc/PID/maps shows for the VMA's file: the
+// model numbers its files from 1000 (0 for anonymous memory).
+func (v *VMA) Inode() int {
+	if v.File == nil {
+		return 0
+	}
+	return 1000 + v.File.ID
+}
+
+// Dev is the device column of /proc/PID/maps: 08:01 for files (a disk
+// partition), 00:01 for shmem, 00:00 for anonymous memory.
+func (v *VMA) Dev() string {
+	switch {
+	case v.File == nil:
+		return "00:00"
+	case v.File.Shmem:
+		return "00:01"
+	}
+	return "08:01"
+}
+
+// IsCachePage reports whether pfn is the page-cache page of the file
+// page the VMA maps at va (not a private copy).
+func (v *VMA) IsCachePage(va, pfn uint64) bool {
+	return v.File != nil && v.File.cache[v.pgoffAt(va)].pfn == pfn
+}
+
+// CacheDirty reports whether the page-cache page at va is dirty.
+func (v *VMA) CacheDirty(va uint64) bool {
+	return v.File != nil && v.File.cache[v.pgoffAt(va)].dirty
+}
