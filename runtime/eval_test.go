@@ -147,7 +147,7 @@ func addTestBuiltins(th *runtime.Thread, out, errw *bytes.Buffer) {
 		}
 		return &handle{typ: typ}, nil
 	}})
-	add(&runtime.Builtin{Name: "regs", Fn: func(th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+	add(&runtime.Builtin{Name: "testregs", Fn: func(th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 		return &regs{vals: map[string]runtime.Value{"eax": runtime.Int(0), "ebx": runtime.Int(0), "ecx": runtime.Int(0)}}, nil
 	}})
 	add(&runtime.Builtin{Name: "words", Words: []string{"read", "write", "exec"}, Fn: func(th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {

@@ -15,6 +15,7 @@ import (
 
 	"mmsim/kernelmodel"
 	"mmsim/kernelmodel/bug"
+	"mmsim/kernelmodel/mm"
 	"mmsim/lang"
 	"mmsim/runtime"
 )
@@ -151,7 +152,20 @@ func (h *Host) Interrupt(th *runtime.Thread, vector int64) error {
 	if vector != 0x80 {
 		return fmt.Errorf("int %#x: only int 0x80, the system call gate, is modelled", vector)
 	}
-	return fmt.Errorf("int 0x80: no user process is running, so there is no one to make a system call")
+	m, err := h.machine()
+	if err != nil {
+		return err
+	}
+	t := m.Procs.Current()
+	if t == nil {
+		return fmt.Errorf("int 0x80: no process is running on cpu %d, so there is no one to make a system call", m.CPU())
+	}
+	err = m.Procs.Int80(t)
+	var sig *mm.Signal
+	if errors.As(err, &sig) {
+		return signalErr(th, m, sig)
+	}
+	return modelErr(err)
 }
 
 // Breakpoint implements runtime.Host: int3 prints where it stopped and the

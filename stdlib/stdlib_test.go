@@ -408,7 +408,7 @@ func TestInterruptBreakpointCheck(t *testing.T) {
 	if err := h.Check(th); err != nil {
 		t.Errorf("Check = %v", err)
 	}
-	if err := h.Interrupt(th, 0x80); err == nil || !strings.Contains(err.Error(), "no user process is running") {
+	if err := h.Interrupt(th, 0x80); err == nil || !strings.Contains(err.Error(), "no process is running on cpu 0") {
 		t.Errorf("int 0x80 = %v", err)
 	}
 	if err := h.Interrupt(th, 3); err == nil || err.Error() != "int 0x3: only int 0x80, the system call gate, is modelled" {

@@ -7,7 +7,10 @@
 // mm/vma.c, mm/memory.c, mm/mprotect.c, arch/x86/mm/fault.c).
 package mm
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // VMFlags are a VMA's vm_flags (include/linux/mm.h), with the kernel's
 // bit values.
@@ -174,7 +177,12 @@ var errnoNames = map[Errno][2]string{
 
 // Errnos lists the error numbers the model uses, for constants.
 func Errnos() []Errno {
-	return []Errno{EPERM, ENOENT, ESRCH, ENOEXEC, ECHILD, EAGAIN, ENOMEM, EACCES, EFAULT, EEXIST, EINVAL, ENOSYS}
+	out := make([]Errno, 0, len(errnoNames))
+	for e := range errnoNames {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
 }
 
 // Name is the errno's symbol: "ENOMEM".

@@ -66,7 +66,7 @@ m = {"a": 1}
 m["b"] = 2
 m["a"] += 40
 assert m == {"a": 41, "b": 2}
-r = regs()
+r = testregs()
 r.eax = 45
 r.ebx += 2
 r.ebx <<= 4

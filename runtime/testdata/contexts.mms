@@ -109,11 +109,11 @@ machine x86 mem=64M cpus=0 ### `contexts.mms:107:21: error: machine: cpus=0: a m
 machine x86 colour=blue ### `unknown machine setting "colour"`
 ---
 # int 0x80 needs a process; other vectors are not modelled.
-int 0x80 ### `contexts.mms:112:1: error: int 0x80: no user process is running, so there is no one to make a system call`
+int 0x80 ### `contexts.mms:112:1: error: int 0x80: no process is running on cpu 0, so there is no one to make a system call`
 ---
 int 3 ### `int 0x3: only int 0x80, the system call gate, is modelled`
 ---
-expect error "no user process" { int 0x80 }
+expect error "no process is running" { int 0x80 }
 expect error "only int 0x80" { int 0x21 }
 ---
 # int3 is a breakpoint: it prints where it stopped and the globals, but

@@ -43,7 +43,7 @@ print c.sise ### `a cache has no attribute sise \(did you mean .size\?\)`
 c = handle("cache")
 print c.object_size ### `a cache has no attribute object_size$`
 ---
-r = regs()
+r = testregs()
 r.eaxx ### `a regs has no attribute eaxx \(did you mean .eax\?\)`
 ---
 # An attribute that fails gives its error.

@@ -139,17 +139,17 @@ assert "c1003000  1003000\n" in o and "  PGD: c02ffc10 => 10001e3   [index 772]\
 assert "(PRESENT|RW|ACCESSED|DIRTY|PSE|GLOBAL)" in o and "1003      1003000  Normal     1   0 pagetable" in o
 vfree(v)
 ---
-show vtop ### `show vtop takes one address: show vtop ADDR`
+show vtop ### `show vtop takes an address and, for a user address, a process: show vtop ADDR \[PID\]`
 ---
 show vtop "0xf8800000" ### `show vtop: want an address, not string`
 ---
-show vtop 0xf8800000, 0xf8801000 ### `show vtop takes one address`
+show vtop 0xf8800000, 0xf8801000 ### `show vtop: 0xf8800000 is a kernel address: every process shares the kernel half, so no PID`
 ---
 show vtop -1 ### `show vtop: address -1 is negative`
 ---
 show vtop alloc_page(GFP_KERNEL) ### `show vtop: want an address, not page`
 ---
-show vtop 0x1000 ### `show vtop: 0x1000 is a user address, and no process is running yet`
+show vtop 0x1000 ### `show vtop: 0x1000 is a user address: no process is running on cpu 0`
 ---
 show vtop 0x100000000 ### `show vtop: 0x100000000 is above 4 GiB: not a 32-bit address`
 ---
@@ -895,7 +895,7 @@ assert output() == "cpu 0: 2 of 2 entries, cr3 init_mm\n  hits 1  misses 3  evic
 # show vmstat on a fresh machine: 261376 free pages (3328 DMA + 225280
 # Normal + 32768 HighMem, pages.mms), no page tables, nothing flushed.
 show vmstat
-assert output() == "nr_free_pages 261376\nnr_page_table_pages 0\npgfree 0\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 0\nmmsim_tlb_misses 0\nmmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\n"
+assert output() == "nr_free_pages 261376\nnr_page_table_pages 0\npgfree 0\npgfault 0\npgmajfault 0\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 0\nmmsim_tlb_misses 0\nmmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\nmmsim_cow_copies 0\nmmsim_cow_reuses 0\nmmsim_zero_page_maps 0\nmmsim_forks 0\nmmsim_context_switches 0\n"
 # vmalloc(4K) takes a HighMem page, the slab pages of its vm_struct
 # (kmalloc-64), vmap_area and page array (kmalloc-8), and a PTE table: 5
 # pages. vfree gives back the page (the slabs keep theirs): pgfree 1.
@@ -904,7 +904,7 @@ touch v
 touch v
 vfree(v)
 show vmstat
-assert output() == "nr_free_pages 261372\nnr_page_table_pages 1\npgfree 1\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 1\nmmsim_tlb_misses 1\nmmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\n"
+assert output() == "nr_free_pages 261372\nnr_page_table_pages 1\npgfree 1\npgfault 0\npgmajfault 0\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 1\nmmsim_tlb_misses 1\nmmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\nmmsim_cow_copies 0\nmmsim_cow_reuses 0\nmmsim_zero_page_maps 0\nmmsim_forks 0\nmmsim_context_switches 0\n"
 show vmstat 0 ### `show vmstat takes no arguments`
 ---
 show vmallocinfo 0 ### `show vmallocinfo takes no arguments`
@@ -1028,7 +1028,7 @@ assert warnings() == ""
 v = vmalloc(136K)
 set_memory_rw(v, 2)
 show vmstat
-assert "mmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\n" in output()
+assert "mmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\nmmsim_cow_copies 0\nmmsim_cow_reuses 0\nmmsim_zero_page_maps 0\nmmsim_forks 0\nmmsim_context_switches 0\n" in output()
 set_memory_ro(v, 34)
 show vmstat
 assert "nr_tlb_remote_flush 1\nnr_tlb_remote_flush_received 2\n" in output()
@@ -1094,7 +1094,7 @@ v = vmalloc(8K)
 touch v
 set_memory_nx(v, 2)
 show vmstat
-assert "mmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\n" in output()
+assert "mmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\nmmsim_cow_copies 0\nmmsim_cow_reuses 0\nmmsim_zero_page_maps 0\nmmsim_forks 0\nmmsim_context_switches 0\n" in output()
 ---
 # flush_tlb_kernel_range counts whole pages: 33 pages from an unaligned
 # start touch 34, a full flush on each CPU.
