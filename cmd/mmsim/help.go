@@ -59,7 +59,10 @@ const statementsHelp = `statements (one per line, or separated by ;):
   expect error|segv|bug|oom|warn ["text"] { }                  the block must fail so
   test "name" [points=N] { }   setup { }   skip "why"          test files
   use "file.mms"                load definitions from a file next to the script
-  int 0x80   int3               system call gate; breakpoint
+  int 0x80   int3               system call gate (number and arguments in regs); breakpoint
+  p = spawn("name")  fork  exec "name"  exit  wait  switch PID   processes (current, task(pid))
+  touch ADDR [read|write|exec]  write ADDR V  read(ADDR)         memory access; user addresses fault
+  syscall(NR, args...)  syscall   regs.eax = 45                  system calls by number; registers
 `
 
 func helpText(topic string) string {
