@@ -66,6 +66,9 @@ func (s *System) Check() error {
 		if err := s.checkPTEs(t, refs); err != nil {
 			return err
 		}
+		if err := s.MallocCheck(t); err != nil {
+			return bug.Violation("malloc-heap", "pid %d: %v", t.PID, err)
+		}
 	}
 	files := map[*File]bool{}
 	for _, f := range s.files {

@@ -106,10 +106,9 @@ func (s *System) Mmap(t *Task, a MmapArgs) (uint64, error) {
 			pgoff = addr >> arch.PageShift
 		}
 	}
-	// Count what MAP_FIXED unmaps against max_map_count as the kernel
-	// does, by refusing only when the result would be over the limit.
-	if m.tree.Len()+2 > s.MaxMapCount && m.tree.Find(addr) == nil {
-		return 0, sysErr("mmap", ENOMEM, "the process has vm.max_map_count VMAs already")
+	// do_mmap(): "too many mappings?" is map_count > max_map_count.
+	if m.tree.Len() > s.MaxMapCount {
+		return 0, sysErr("mmap", ENOMEM, fmt.Sprintf("the process has %d VMAs, more than vm.max_map_count (%d)", m.tree.Len(), s.MaxMapCount))
 	}
 	if fixed {
 		if err := m.unmap(addr, addr+length); err != nil {
@@ -417,8 +416,8 @@ func (s *System) Brk(t *Task, brk uint64) uint64 {
 		if next != nil && next.Start < newEnd {
 			return m.Brk
 		}
-		if m.tree.Len() >= s.MaxMapCount {
-			return m.Brk
+		if m.tree.Len() > s.MaxMapCount {
+			return m.Brk // do_brk_flags(): map_count > max_map_count
 		}
 		if _, err := m.insertRange(oldEnd, newEnd, vmDataFlags, nil, oldEnd>>arch.PageShift); err != nil {
 			return m.Brk

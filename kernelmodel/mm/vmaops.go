@@ -84,8 +84,8 @@ func (m *MM) insertRange(start, end uint64, flags VMFlags, file *File, pgoff uin
 		next.PgOff = pgoff
 		return next, nil
 	}
-	if m.tree.Len() >= m.sys.MaxMapCount {
-		return nil, sysErr("mmap", ENOMEM, "the process has vm.max_map_count VMAs already")
+	if m.tree.Len() > m.sys.MaxMapCount {
+		return nil, sysErr("mmap", ENOMEM, "the process has more than vm.max_map_count VMAs")
 	}
 	v, err := m.newVMA(start, end, flags, file, pgoff)
 	if err != nil {

@@ -259,3 +259,42 @@ o = output()
 assert "PAGE DIRECTORY: c100a000 (pid 1 (a))\n" in o
 assert "101       101000   DMA        1   0 the zero page\n" in o
 assert "  VMA       START     END       FLAGS    FILE\n" in o
+---
+# malloc: glibc's allocator in the running process. The first chunk is at
+# start_brk + 8 on x86 (user pointer + 16); small blocks are adjacent.
+p = spawn("a")
+a = malloc(100)
+assert a == p.start_brk + 0x10
+assert str(a) == "0x804f010 (malloc of 100 bytes in pid 1)"
+b = malloc(100)
+assert b == a + 112
+free(b)
+free(a)
+assert free(NULL) == NULL
+c = calloc(4, 8)
+assert read(c, 8) == 0
+r = realloc(c, 64)
+assert realloc(r, 0) == NULL
+# A 128 KiB request fits in the top chunk now, so glibc carves it from
+# the top; in a fresh process it gets its own mapping below mmap_base.
+assert malloc(128 * 1024) < p.start_brk + 0x100000
+q = spawn("b")
+as q.pid {
+  big = malloc(128 * 1024)
+  assert big == 0xb7fdf010
+  free(big)
+}
+---
+p = spawn("a")
+a = malloc(10)
+free(a)
+free(a) ### `free: double free or corruption \(top\); glibc aborts pid 1 \(a\) with SIGABRT`
+---
+p = spawn("a")
+a = malloc(100)
+free(a + 16) ### `free: free\(\): invalid pointer; glibc aborts pid 1 \(a\) with SIGABRT`
+---
+malloc(1) ### `malloc: no process is running on cpu 0`
+---
+p = spawn("a")
+malloc(-1) ### `malloc: size -1 is negative`
