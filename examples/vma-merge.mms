@@ -34,10 +34,11 @@ vmas()
 mprotect(base + 2 * PAGE_SIZE, 2 * PAGE_SIZE, RW)
 vmas()
 
-# mprotect of the rw VMA's last pages to read-only splits it, but they do
-# not join the read-only VMA after them: they were writable, so they keep
-# VM_ACCOUNT ("ac" in smaps' VmFlags), which that one never had. Linux
-# merges only equal flags.
+# mprotect of the rw VMA's last pages to read-only splits it, and they join
+# the read-only VMA after them: no page was ever written here, so
+# mprotect_fixup() gives back the VM_ACCOUNT charge ("ac" in smaps'
+# VmFlags) and the flags are equal. Once a VMA has anonymous pages it keeps
+# VM_ACCOUNT, and the same mprotect would leave it apart.
 mprotect(base + 6 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ)
 vmas()
 

@@ -59,7 +59,10 @@ func (s *System) Check() error {
 			if v.mm != m {
 				return bug.Violation("vma-tree", "pid %d: VMA %s belongs to another mm", t.PID, v)
 			}
-			if p := v.Prev(); canJoinPrev(p, v.Start, v.Flags, v.File, v.Anon, v, v.PgOff) {
+			// A stack that grew down onto another VM_GROWSDOWN VMA is
+			// not merged with it (expand_downwards() never merges).
+			stackMet := v.Flags&VMGrowsDown != 0 && v.Prev() != nil && v.Prev().Flags&VMGrowsDown != 0
+			if p := v.Prev(); !stackMet && canJoinPrev(p, v.Start, v.Flags, v.File, v.Anon, v, v.PgOff) {
 				return bug.Violation("vma-merged", "pid %d: VMAs %s and %s could be one", t.PID, p, v)
 			}
 		}

@@ -178,6 +178,7 @@ func (m *MM) expandStack(v *VMA, addr uint64) string {
 	}
 	m.tree.SetBounds(v, page, v.End)
 	v.PgOff = page >> arch.PageShift
+	s.gen++
 	return ""
 }
 

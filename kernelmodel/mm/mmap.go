@@ -189,7 +189,7 @@ func (m *MM) getUnmappedArea(hint, length uint64, flags int) (uint64, error) {
 		return hint, nil
 	}
 	if hint != 0 {
-		hint = pageAlign(hint)
+		hint &^= pageMask // x86's arch_get_unmapped_area_topdown() rounds down
 		if hint <= top-length && hint >= s.MmapMinAddr && m.free(hint, hint+length) {
 			return hint, nil
 		}
@@ -232,11 +232,9 @@ func (s *System) Munmap(t *Task, addr, length uint64) error {
 	if length == 0 || addr+length > uint64(s.Layout.TaskSize) || addr+length < addr {
 		return sysErr("munmap", EINVAL, fmt.Sprintf("[%#x, +%#x) is not a user range", addr, length))
 	}
-	if err := t.MM.unmap(addr, addr+length); err != nil {
-		return err
-	}
+	err := t.MM.unmap(addr, addr+length)
 	s.gen++
-	return nil
+	return err
 }
 
 // unmap removes [start, end) from the address space.
@@ -250,15 +248,17 @@ func (m *MM) unmap(start, end uint64) error {
 	if v.Start < start && v.End > end && m.tree.Len() >= m.sys.MaxMapCount {
 		return sysErr("munmap", ENOMEM, "splitting would exceed vm.max_map_count")
 	}
+	// The splits of an unmap do not check the limit themselves
+	// (vms_gather_munmap_vmas() calls __split_vma()).
 	if v.Start < start {
-		if _, err := m.split(v, start); err != nil {
+		if _, err := m.split(v, start, false); err != nil {
 			return err
 		}
 		v = v.Next()
 	}
 	for v != nil && v.Start < end {
 		if v.End > end {
-			if _, err := m.split(v, end); err != nil {
+			if _, err := m.split(v, end, false); err != nil {
 				return err
 			}
 		}
@@ -312,9 +312,21 @@ func (s *System) Mprotect(t *Task, addr, length uint64, prot int) error {
 			stop = v.End
 		}
 		flags := v.Flags&^(VMRead|VMWrite|VMExec) | newBits
-		// mprotect_fixup(): making a private mapping writable charges it.
-		if flags&VMWrite != 0 && v.Flags&(VMShared|VMNoReserve|VMAccount|VMWrite) == 0 {
+		// mprotect_fixup(): making a private mapping writable charges
+		// it; making anonymous memory that has no pages yet read-only
+		// gives the charge back.
+		switch {
+		case flags&VMWrite != 0 && v.Flags&(VMShared|VMNoReserve|VMAccount|VMWrite|VMHugeTLB) == 0:
 			flags |= VMAccount
+		case flags&VMWrite == 0 && v.Flags&VMAccount != 0 && v.File == nil && v.Anon == nil:
+			flags &^= VMAccount
+		}
+		// Two splits of one VMA at max_map_count - 1: the kernel's second
+		// split_vma() fails after the first; the model refuses first, so
+		// that no VMA is left cut in two for nothing.
+		if v.Start < start && stop < v.End && flags != v.Flags && m.tree.Len() >= s.MaxMapCount-1 {
+			s.gen++
+			return sysErr("mprotect", ENOMEM, "splitting would exceed vm.max_map_count")
 		}
 		var err error
 		v, err = m.modify(v, start, stop, flags)
@@ -340,15 +352,16 @@ func (m *MM) modify(v *VMA, start, end uint64, flags VMFlags) (*VMA, error) {
 	if flags == v.Flags {
 		return v, nil
 	}
+	m.sys.gen++
 	if v.Start < start {
-		n, err := m.split(v, start)
+		n, err := m.split(v, start, true)
 		if err != nil {
 			return nil, err
 		}
 		v = n
 	}
 	if v.End > end {
-		if _, err := m.split(v, end); err != nil {
+		if _, err := m.split(v, end, true); err != nil {
 			return nil, err
 		}
 	}

@@ -54,6 +54,7 @@ func (m *MM) newVMA(start, end uint64, flags VMFlags, file *File, pgoff uint64) 
 // when the kernel's rules allow, else inserts a new VMA. It returns the
 // VMA that now holds the range.
 func (m *MM) insertRange(start, end uint64, flags VMFlags, file *File, pgoff uint64) (*VMA, error) {
+	m.sys.gen++
 	pages := (end - start) >> arch.PageShift
 	prev := m.tree.FindPrev(start)
 	var next *VMA
@@ -113,6 +114,7 @@ func (m *MM) takeAnon(dst, src *VMA) error {
 // unlinkVMA removes a VMA whose pages are gone from the tree and frees
 // it with its anon_vma_chain (remove_vma(), unlink_anon_vmas()).
 func (m *MM) unlinkVMA(v *VMA) {
+	m.sys.gen++
 	m.tree.Remove(v)
 	m.freeVMA(v)
 }
@@ -150,9 +152,11 @@ func (s *System) putAnon(av *AnonVMA) {
 
 // split is __split_vma(): v is cut at addr (strictly inside it); the
 // upper part becomes a new VMA, returned, with a copy of v's
-// anon_vma_chain.
-func (m *MM) split(v *VMA, addr uint64) (*VMA, error) {
-	if m.tree.Len() >= m.sys.MaxMapCount {
+// anon_vma_chain. With limit it is split_vma(), which first refuses at
+// max_map_count.
+func (m *MM) split(v *VMA, addr uint64, limit bool) (*VMA, error) {
+	m.sys.gen++
+	if limit && m.tree.Len() >= m.sys.MaxMapCount {
 		return nil, sysErr("split_vma", ENOMEM, "the process has vm.max_map_count VMAs already")
 	}
 	n, err := m.newVMA(addr, v.End, v.Flags, v.File, v.pgoffAt(addr))

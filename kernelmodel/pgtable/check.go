@@ -41,12 +41,16 @@ func (pt *Tables) Check() error {
 	if c.allocated != pt.Allocated {
 		return bug.Violation("pgtable-accounting", "%d page-table pages are reachable, %d were allocated and not freed", c.allocated, pt.Allocated)
 	}
-	if len(c.maps) != len(pt.userMaps) {
-		return bug.Violation("pgtable-mapcount", "%d frames are mapped by user entries, the model counts %d", len(c.maps), len(pt.userMaps))
+	total := int64(0)
+	for _, n := range c.maps {
+		total += int64(n)
+	}
+	if got := pt.Mem.MapcountTotal(); got != total {
+		return bug.Violation("pgtable-mapcount", "user entries map frames %d times, the frames' mapcounts add up to %d", total, got)
 	}
 	for pfn, n := range c.maps {
 		info, err := pt.Mem.Page(pfn)
-		if err != nil || info.Mapcount != n || pt.userMaps[pfn] != n {
+		if err != nil || info.Mapcount != n {
 			return bug.Violation("pgtable-mapcount", "pfn %#x is mapped by %d user entries, its mapcount is %d", uint64(pfn), n, info.Mapcount)
 		}
 	}

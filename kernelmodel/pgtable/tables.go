@@ -64,9 +64,6 @@ type Tables struct {
 	// generations the last passing Check saw.
 	Gen             uint64
 	checked, memGen uint64
-	// userMaps counts the user leaf entries mapping each frame, for the
-	// mapcount invariant.
-	userMaps map[phys.PFN]int
 }
 
 // GFPPgtableKernel is GFP_PGTABLE_KERNEL: page-table pages are zeroed
@@ -319,15 +316,8 @@ func (pt *Tables) MapUser(g *PGD, va arch.VirtAddr, pa phys.PhysAddr, flags Entr
 	ok, err := pt.mapLeaf(g, va, pa, pt.F.PTELevel(), flags|User, func(l int) (*Table, bool, error) {
 		return pt.allocTable(l, GFPPgtableUser, caller)
 	})
-	if flags&Present != 0 && flags&Special == 0 {
-		if !ok || err != nil {
-			pt.Mem.AddMapcount(phys.PFN(pa>>arch.PageShift), -1)
-		} else {
-			if pt.userMaps == nil {
-				pt.userMaps = map[phys.PFN]int{}
-			}
-			pt.userMaps[phys.PFN(pa>>arch.PageShift)]++
-		}
+	if flags&Present != 0 && flags&Special == 0 && (!ok || err != nil) {
+		pt.Mem.AddMapcount(phys.PFN(pa>>arch.PageShift), -1)
 	}
 	return ok, err
 }
@@ -438,11 +428,7 @@ func (pt *Tables) Clear(g *PGD, va arch.VirtAddr) (Entry, bool) {
 	old := t.E[i]
 	pt.setLeaf(t, level, i, 0)
 	if !pt.IsKernel(va) && old&Present != 0 && old&Special == 0 {
-		pfn := phys.PFN(pt.F.Addr(old) >> arch.PageShift)
-		pt.Mem.AddMapcount(pfn, -1)
-		if pt.userMaps[pfn]--; pt.userMaps[pfn] == 0 {
-			delete(pt.userMaps, pfn)
-		}
+		pt.Mem.AddMapcount(phys.PFN(pt.F.Addr(old)>>arch.PageShift), -1)
 	}
 	return old, true
 }

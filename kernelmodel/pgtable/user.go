@@ -73,21 +73,12 @@ func (pt *Tables) pfnOf(e Entry) (phys.PFN, bool) {
 func (pt *Tables) unmapCount(e Entry) {
 	if pfn, ok := pt.pfnOf(e); ok {
 		pt.Mem.AddMapcount(pfn, -1)
-		if pt.userMaps[pfn]--; pt.userMaps[pfn] == 0 {
-			delete(pt.userMaps, pfn)
-		}
 	}
 }
 
 func (pt *Tables) mapCount(e Entry) error {
 	if pfn, ok := pt.pfnOf(e); ok {
-		if err := pt.Mem.AddMapcount(pfn, 1); err != nil {
-			return err
-		}
-		if pt.userMaps == nil {
-			pt.userMaps = map[phys.PFN]int{}
-		}
-		pt.userMaps[pfn]++
+		return pt.Mem.AddMapcount(pfn, 1)
 	}
 	return nil
 }

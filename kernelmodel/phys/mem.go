@@ -45,6 +45,8 @@ type Mem struct {
 	dirty               []PFN
 	dirtyOverflow       bool
 	sinceFull, fullCost uint64
+	// mapped is the sum of the frames' mapcounts.
+	mapped int64
 }
 
 // Reserved is a range of frames boot kept from the buddy allocator.

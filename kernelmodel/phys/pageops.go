@@ -39,17 +39,26 @@ func (m *Mem) AddMapcount(pfn PFN, delta int) error {
 	if pfn >= m.maxPFN {
 		return fmt.Errorf("pfn %#x is not valid", uint64(pfn))
 	}
-	if b, ok := m.BlockOf(pfn); !ok || b.Free {
-		return bug.Errorf("BUG: Bad page map: pfn %#x is not allocated", uint64(pfn))
-	}
 	p := m.page(pfn)
+	// The first frame of an allocated block is the common case (a user
+	// page); anything else asks where its block is.
+	if p.flags&pgAllocHead == 0 {
+		if b, ok := m.BlockOf(pfn); !ok || b.Free {
+			return bug.Errorf("BUG: Bad page map: pfn %#x is not allocated", uint64(pfn))
+		}
+	}
 	if int(p.mapcount)+delta < 0 {
 		return bug.Errorf("BUG: Bad page map: pfn %#x mapcount %d would go below 0", uint64(pfn), p.mapcount)
 	}
 	p.mapcount += int32(delta)
+	m.mapped += int64(delta)
 	m.gen++
 	return nil
 }
+
+// MapcountTotal is the sum of every frame's mapcount: the number of user
+// page-table entries that map a frame.
+func (m *Mem) MapcountTotal() int64 { return m.mapped }
 
 // Gen counts the changes to physical memory's state: a subsystem whose
 // invariants depend on it re-checks when it moved.

@@ -61,6 +61,9 @@ type MMU struct {
 	cr3 []*pgtable.PGD
 	// shifts are the page sizes a leaf can have, smallest first.
 	shifts []uint
+	// notPresent are the fault reasons per level, made once: the fault
+	// path of user memory is hot.
+	notPresent []string
 	// Stale, when set, says whether a TLB entry for va may legitimately
 	// outlive its PTE: lazily freed vmalloc areas are flushed in batches.
 	Stale func(va arch.VirtAddr) bool
@@ -78,6 +81,9 @@ func NewMMU(pt *pgtable.Tables, cpus, size int) *MMU {
 		m.TLBs = append(m.TLBs, New(c, size))
 	}
 	f := pt.F
+	for _, n := range f.Names {
+		m.notPresent = append(m.notPresent, n+" entry not present")
+	}
 	m.shifts = []uint{f.Shifts[f.PTELevel()]}
 	for l := f.PTELevel() - 1; l >= 0; l-- {
 		if f.Large[l] {
@@ -136,7 +142,7 @@ func (m *MMU) walk(cpu int, va arch.VirtAddr, acc Access, user bool) (phys.PhysA
 	g := m.PGD(cpu)
 	tab, i, level := pt.Lookup(g, va)
 	if tab == nil || tab.E[i]&pgtable.Present == 0 {
-		f := &Fault{VA: va, Code: m.code(acc, user), Reason: fmt.Sprintf("%s entry not present", pt.F.Names[level])}
+		f := &Fault{VA: va, Code: m.code(acc, user), Reason: m.notPresent[level]}
 		if tab != nil {
 			f.Leaf = tab.E[i]
 		}

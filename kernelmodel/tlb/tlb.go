@@ -54,6 +54,9 @@ type TLB struct {
 	// head is the most recently used slot, tail the least; -1 for none.
 	head, tail int32
 	n          int
+	// perShift counts the entries of each page size, so that a lookup
+	// skips the sizes the TLB holds none of.
+	perShift [64]int32
 }
 
 type slot struct {
@@ -78,6 +81,9 @@ func key(va arch.VirtAddr, shift uint) uint64 { return uint64(va)>>shift<<6 | ui
 // makes it the most recently used.
 func (t *TLB) lookup(va arch.VirtAddr, shifts []uint) (*Entry, bool) {
 	for _, s := range shifts {
+		if t.perShift[s] == 0 {
+			continue
+		}
 		if i, ok := t.index[key(va, s)]; ok {
 			t.touch(i)
 			return &t.slots[i].e, true
@@ -89,6 +95,9 @@ func (t *TLB) lookup(va arch.VirtAddr, shifts []uint) (*Entry, bool) {
 // Peek finds the entry covering va without changing the LRU order.
 func (t *TLB) Peek(va arch.VirtAddr, shifts []uint) (Entry, bool) {
 	for _, s := range shifts {
+		if t.perShift[s] == 0 {
+			continue
+		}
 		if i, ok := t.index[key(va, s)]; ok {
 			return t.slots[i].e, true
 		}
@@ -148,9 +157,11 @@ func (t *TLB) Insert(e Entry) {
 		t.unlink(i)
 		old := t.slots[i].e
 		delete(t.index, key(old.VA, old.Shift))
+		t.perShift[old.Shift]--
 		t.Stats.Evictions++
 	}
 	t.slots[i].e = e
+	t.perShift[e.Shift]++
 	t.index[k] = i
 	t.pushFront(i)
 }
@@ -161,6 +172,7 @@ func (t *TLB) remove(i int32) {
 	t.unlink(i)
 	e := t.slots[i].e
 	delete(t.index, key(e.VA, e.Shift))
+	t.perShift[e.Shift]--
 	last := int32(t.n - 1)
 	if i != last {
 		t.slots[i] = t.slots[last]
@@ -190,6 +202,9 @@ func (t *TLB) FlushOne(va arch.VirtAddr, shifts []uint) {
 // access through an entry faults.
 func (t *TLB) drop(va arch.VirtAddr, shifts []uint) {
 	for _, s := range shifts {
+		if t.perShift[s] == 0 {
+			continue
+		}
 		if i, ok := t.index[key(va, s)]; ok {
 			t.remove(i)
 		}
@@ -202,6 +217,7 @@ func (t *TLB) FlushAll(keepGlobal bool) {
 	t.Stats.FullFlushes++
 	if !keepGlobal {
 		clear(t.index)
+		t.perShift = [64]int32{}
 		t.n, t.head, t.tail = 0, -1, -1
 		return
 	}
