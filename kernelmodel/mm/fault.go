@@ -2,6 +2,7 @@ package mm
 
 import (
 	"fmt"
+	"slices"
 
 	"mmsim/kernelmodel/arch"
 	"mmsim/kernelmodel/bug"
@@ -429,8 +430,14 @@ func (s *System) dropUnmapped(f *File, pgoff uint64) {
 
 // dropCache frees the pages of a shmem object whose last mapping went.
 func (s *System) dropCache(f *File) {
-	for k, cp := range f.cache {
-		s.Mem.FreePages(phys.PFN(cp.pfn), 0)
+	keys := make([]uint64, 0, len(f.cache))
+	for k := range f.cache {
+		keys = append(keys, k)
+	}
+	// In page order, so that the free lists come out the same every run.
+	slices.Sort(keys)
+	for _, k := range keys {
+		s.Mem.FreePages(phys.PFN(f.cache[k].pfn), 0)
 		delete(f.cache, k)
 	}
 }
