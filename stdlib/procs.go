@@ -468,53 +468,38 @@ func builtinMmap(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime
 	return userPtr(m, t, got, what), nil
 }
 
-func builtinMunmap(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
-	var addr uint64
-	var length int64
-	if err := c.Unpack("addr", &addr, "length", &length); err != nil {
-		return nil, err
+// rangeCall is a built-in on a range of the running process's memory
+// (munmap, mprotect, madvise): addr, length, and for the last two one
+// more int argument.
+func rangeCall(extra string, call func(s *mm.System, t *mm.Task, addr, length uint64, x int) error) modelBuiltin {
+	return func(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
+		var addr uint64
+		var length, x int64
+		args := []any{"addr", &addr, "length", &length}
+		if extra != "" {
+			args = append(args, extra, &x)
+		}
+		if err := c.Unpack(args...); err != nil {
+			return nil, err
+		}
+		t, err := runningTask(m, c.Name)
+		if err != nil {
+			return nil, err
+		}
+		if length < 0 {
+			return nil, fmt.Errorf("%s: length %d is negative", c.Name, length)
+		}
+		return nil, procErr(c, call(m.Procs, t, addr, uint64(length), int(x)))
 	}
-	t, err := runningTask(m, "munmap")
-	if err != nil {
-		return nil, err
-	}
-	if length < 0 {
-		return nil, fmt.Errorf("munmap: length %d is negative", length)
-	}
-	return nil, procErr(c, m.Procs.Munmap(t, addr, uint64(length)))
 }
 
-func builtinMprotect(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
-	var addr uint64
-	var length, prot int64
-	if err := c.Unpack("addr", &addr, "length", &length, "prot", &prot); err != nil {
-		return nil, err
-	}
-	t, err := runningTask(m, "mprotect")
-	if err != nil {
-		return nil, err
-	}
-	if length < 0 {
-		return nil, fmt.Errorf("mprotect: length %d is negative", length)
-	}
-	return nil, procErr(c, m.Procs.Mprotect(t, addr, uint64(length), int(prot)))
-}
-
-func builtinMadvise(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
-	var addr uint64
-	var length, advice int64
-	if err := c.Unpack("addr", &addr, "length", &length, "advice", &advice); err != nil {
-		return nil, err
-	}
-	t, err := runningTask(m, "madvise")
-	if err != nil {
-		return nil, err
-	}
-	if length < 0 {
-		return nil, fmt.Errorf("madvise: length %d is negative", length)
-	}
-	return nil, procErr(c, m.Procs.Madvise(t, addr, uint64(length), int(advice)))
-}
+var (
+	builtinMunmap = rangeCall("", func(s *mm.System, t *mm.Task, addr, length uint64, _ int) error {
+		return s.Munmap(t, addr, length)
+	})
+	builtinMprotect = rangeCall("prot", (*mm.System).Mprotect)
+	builtinMadvise  = rangeCall("advice", (*mm.System).Madvise)
+)
 
 func builtinBrk(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
 	var addr uint64

@@ -433,17 +433,7 @@ func (s *System) scMmap(t *Task, a *scArgs, addr, length uint64, prot, flags int
 
 // scCompatMmapBase is mm->mmap_compat_base: mmap_base() computed for a
 // task size of IA32_PAGE_OFFSET.
-func (s *System) scCompatMmapBase() uint64 {
-	top := uint64(ia32PageOffset)
-	gap := s.StackLimit + s.StackGuardGap
-	if min := uint64(128 << 20); gap < min {
-		gap = min
-	}
-	if max := top / 6 * 5; gap > max {
-		gap = max
-	}
-	return pageAlign(top - gap)
-}
+func (s *System) scCompatMmapBase() uint64 { return s.mmapBaseBelow(ia32PageOffset) }
 
 // scExecve is SYSCALL_DEFINE3(execve) and do_execveat_common(): the path
 // is read first (-EFAULT, -ENAMETOOLONG), then the program looked up

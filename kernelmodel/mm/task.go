@@ -141,8 +141,11 @@ func (s *System) TextStart() uint64 {
 // mmapBase is arch/x86/mm/mmap.c:mmap_base() without randomisation: the
 // gap below the stack is RLIMIT_STACK plus the guard gap, at least 128
 // MiB and at most 5/6 of the address space.
-func (s *System) mmapBase() uint64 {
-	top := s.StackTop()
+func (s *System) mmapBase() uint64 { return s.mmapBaseBelow(s.StackTop()) }
+
+// mmapBaseBelow is mmap_base() for a stack top: the legacy-free layout of
+// a 64-bit and of a compat (ia32) task alike.
+func (s *System) mmapBaseBelow(top uint64) uint64 {
 	gap := s.StackLimit + s.StackGuardGap
 	if min := uint64(128 << 20); gap < min {
 		gap = min
