@@ -317,14 +317,20 @@ var parser = participle.MustBuild[program](
 // quotes it; a golden test keeps the two in step.
 func Grammar() string { return parser.String() }
 
-// unquote replaces a string token by its value. participle's own Unquote
-// turns \xff into the two bytes of U+00FF; strconv.Unquote keeps it one
-// byte, as Go and C do.
+// unquote checks a string token's escapes. The token keeps its quotes:
+// participle matches a literal such as '-' by value whatever the token's
+// type, so an unquoted "-" would parse as a minus sign. lower unquotes
+// (strVal). strconv.Unquote keeps \xff one byte, as Go and C do, where
+// participle's own Unquote would make it two.
 func unquote(t lexer.Token) (lexer.Token, error) {
-	v, err := strconv.Unquote(t.Value)
-	if err != nil {
+	if _, err := strconv.Unquote(t.Value); err != nil {
 		return t, participle.Errorf(t.Pos, "invalid escape sequence in string literal %s", t.Value)
 	}
-	t.Value = v
 	return t, nil
+}
+
+// strVal is the value of a string token unquote checked.
+func strVal(raw string) string {
+	v, _ := strconv.Unquote(raw)
+	return v
 }

@@ -132,7 +132,11 @@ func (l *lowerer) stmt(s stmt) Stmt {
 		m.ArchPos = l.blank(l.advance(pos(s.Pos), len("machine")))
 		for _, a := range s.Args {
 			vp := l.blank(l.advance(l.blank(l.advance(pos(a.Pos), len(a.Key))), len("=")))
-			m.Args = append(m.Args, MachineArg{Pos: pos(a.Pos), Key: a.Key, Value: a.Value, ValuePos: vp})
+			v := a.Value
+			if strings.HasPrefix(v, `"`) {
+				v = strVal(v)
+			}
+			m.Args = append(m.Args, MachineArg{Pos: pos(a.Pos), Key: a.Key, Value: v, ValuePos: vp})
 		}
 		return m
 	case *ifStmt:
@@ -199,14 +203,14 @@ func (l *lowerer) stmt(s stmt) Stmt {
 	case *expectStmt:
 		e := &ExpectStmt{span: mkspan(s.Pos, s.EndPos), Kind: s.Kind, Body: l.block(s.Body)}
 		if s.Text != nil {
-			e.Text = *s.Text
+			e.Text = strVal(*s.Text)
 		}
 		return e
 	case *checkStmt:
 		return &CheckStmt{span: mkspan(s.Pos, s.EndPos)}
 	case *testStmt:
 		l.topOnly(s.Pos, "test")
-		t := &TestStmt{span: mkspan(s.Pos, s.EndPos), Name: s.Name}
+		t := &TestStmt{span: mkspan(s.Pos, s.EndPos), Name: strVal(s.Name)}
 		for _, o := range s.Opts {
 			t.Opts = append(t.Opts, TestOpt{Pos: pos(o.Pos), Key: o.Key, Value: l.expr(o.Value)})
 		}
@@ -218,12 +222,12 @@ func (l *lowerer) stmt(s stmt) Stmt {
 	case *skipStmt:
 		sk := &SkipStmt{span: mkspan(s.Pos, s.EndPos)}
 		if s.Reason != nil {
-			sk.Reason = *s.Reason
+			sk.Reason = strVal(*s.Reason)
 		}
 		return sk
 	case *useStmt:
 		l.topOnly(s.Pos, "use")
-		return &UseStmt{span: mkspan(s.Pos, s.EndPos), Path: s.Path}
+		return &UseStmt{span: mkspan(s.Pos, s.EndPos), Path: strVal(s.Path)}
 	case *declStmt:
 		name, _ := l.ident(l.advance(pos(s.Pos), len(s.Type)), s.Name)
 		return &DeclStmt{span: mkspan(s.Pos, s.EndPos), Type: s.Type,
@@ -327,7 +331,7 @@ func describeStart(e *expr) string {
 	case p.Int != nil:
 		return strconv.Quote(*p.Int)
 	case p.Str != nil:
-		return "string " + strconv.Quote(*p.Str)
+		return "string " + strconv.Quote(strVal(*p.Str))
 	}
 	return "argument"
 }
@@ -510,7 +514,7 @@ func (l *lowerer) primary(p *primary) Expr {
 	case p.Int != nil:
 		return l.intLit(*p.Int, sp)
 	case p.Str != nil:
-		return &StringLit{span: sp, Value: *p.Str}
+		return &StringLit{span: sp, Value: strVal(*p.Str)}
 	case p.Bool != nil:
 		return &BoolLit{span: sp, Value: *p.Bool == "true"}
 	case p.Null:

@@ -143,6 +143,9 @@ func TestParseAssign(t *testing.T) {
 		{"c.size = 3", assign(attr(id("c"), "size"), "=", num(3))},
 		{"regs.eax = 4", assign(attr(id("regs"), "eax"), "=", num(4))},
 		{`m["k"] = [1]`, assign(index(id("m"), str("k")), "=", list(num(1)))},
+		// A string whose value is an operator stays a string.
+		{`x = "-"`, assign(id("x"), "=", str("-"))},
+		{`y = ["+", "*", "==", "and"]`, assign(id("y"), "=", list(str("+"), str("*"), str("=="), str("and")))},
 		{"a[i][j] += 1", assign(index(index(id("a"), id("i")), id("j")), "+", num(1))},
 		{"x = a == b", assign(id("x"), "=", bin(id("a"), "==", id("b")))},
 	}

@@ -27,6 +27,11 @@ func TestExamples(t *testing.T) {
 	for _, name := range files {
 		t.Run(strings.TrimSuffix(name, ".mms"), func(t *testing.T) {
 			got := runExample(name)
+			// An example runs to its end: every one demonstrates
+			// something, none is meant to fail.
+			if !strings.HasSuffix(got, "exit: 0\n") {
+				t.Errorf("%s does not run to its end:\n%s", name, got)
+			}
 			if again := runExample(name); again != got {
 				t.Errorf("%s is not deterministic: a second run differs at %s", name, firstDiff(got, again))
 			}
