@@ -177,8 +177,8 @@ func (m *MM) expandStack(v *VMA, addr uint64) string {
 			return "no memory for the anon_vma"
 		}
 	}
+	v.PgOff -= (v.Start - page) >> arch.PageShift
 	m.tree.SetBounds(v, page, v.End)
-	v.PgOff = page >> arch.PageShift
 	s.gen++
 	return ""
 }

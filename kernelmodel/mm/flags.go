@@ -52,6 +52,8 @@ const (
 	vmAccessFlags = VMRead | VMWrite | VMExec
 	// vmStackFlags are VM_STACK_FLAGS for a new process's stack.
 	vmStackFlags = VMRead | VMWrite | VMMayRead | VMMayWrite | VMMayExec | VMGrowsDown | VMAccount
+	// vmLockedMask is VM_LOCKED_MASK: the mlock flags fork clears.
+	vmLockedMask = VMLocked | VMLockOnFault
 	// vmDataFlags are the flags of brk's heap and of bss
 	// (VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT).
 	vmDataFlags = VMRead | VMWrite | VMMayRead | VMMayWrite | VMMayExec | VMAccount

@@ -10,13 +10,14 @@ import (
 
 // Fork models kernel/fork.c:copy_process() for fork(): a task_struct and
 // kernel stack, an mm_struct and PGD, a copy of every VMA but the
-// VM_DONTCOPY ones (dup_mmap()), each with its anon_vma_chain cloned and
-// a new anon_vma of its own (anon_vma_fork()), and the page tables copied
-// only for VMAs with an anon_vma (vma_needs_copy()). Private writable
-// PTEs are write-protected in parent and child alike, the child's are
-// marked old, and no data is copied. The parent's TLBs are flushed. The
-// child gets the parent's registers with eax/rax 0. On failure
-// everything the child had is given back.
+// VM_DONTCOPY ones, without VM_LOCKED (dup_mmap()), each with its
+// anon_vma_chain cloned and a new anon_vma of its own (anon_vma_fork()),
+// and the page tables copied only for VMAs with an anon_vma
+// (vma_needs_copy()). Private writable PTEs are write-protected in parent
+// and child alike, the child's are marked old, and no data is copied. The
+// parent's TLBs are flushed, also after a failure. The child gets the
+// parent's registers with eax/rax 0. On failure everything the child had
+// is given back.
 func (s *System) Fork(parent *Task) (*Task, error) {
 	if parent.State != TaskRunning {
 		return nil, fmt.Errorf("fork: pid %d has exited", parent.PID)
@@ -58,13 +59,36 @@ func (s *System) Fork(parent *Task) (*Task, error) {
 }
 
 // dupMMap is dup_mmap(): the VMAs and, where needed, the page tables.
+// The child's VMAs lose VM_LOCKED and VM_LOCKONFAULT (VM_LOCKED_MASK:
+// mlock is not inherited). Two neighbours that differed only in that
+// would stay two VMAs in Linux; the model merges them, since no VMA may
+// have a mergeable neighbour (vma-merged).
 func (s *System) dupMMap(pm, cm *MM) error {
+	// The parent's TLBs are flushed once its PTEs may have been
+	// write-protected, also when the copy fails part way
+	// (flush_tlb_mm() at dup_mmap()'s out: label).
 	copied := false
+	defer func() {
+		if copied {
+			s.MMU.FlushMM(s.CPU(), pm.PGD)
+		}
+	}()
+	prevLocked := false
 	for v := pm.tree.First(); v != nil; v = v.Next() {
 		if v.Flags&VMDontCopy != 0 {
 			continue
 		}
-		n, err := cm.newVMA(v.Start, v.End, v.Flags, v.File, v.PgOff)
+		flags := v.Flags &^ vmLockedMask
+		locked := flags != v.Flags
+		if (locked || prevLocked) && (v.Anon == nil || v.Flags&VMWipeOnFork != 0) {
+			if p := cm.tree.Last(); canJoinPrev(p, v.Start, flags, v.File, nil, nil, v.PgOff) {
+				cm.tree.SetBounds(p, p.Start, v.End)
+				prevLocked = locked
+				continue
+			}
+		}
+		prevLocked = locked
+		n, err := cm.newVMA(v.Start, v.End, flags, v.File, v.PgOff)
 		if err != nil {
 			return err
 		}
@@ -75,13 +99,10 @@ func (s *System) dupMMap(pm, cm *MM) error {
 		if err := cm.anonFork(n, v); err != nil {
 			return err
 		}
+		copied = true
 		if err := s.copyPageRange(pm, cm, v); err != nil {
 			return err
 		}
-		copied = true
-	}
-	if copied {
-		s.MMU.FlushMM(s.CPU(), pm.PGD)
 	}
 	return nil
 }

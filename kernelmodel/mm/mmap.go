@@ -88,6 +88,10 @@ func (s *System) Mmap(t *Task, a MmapArgs) (uint64, error) {
 	pgoff := a.Off >> arch.PageShift
 	file := a.File
 	shared := typ != MapPrivate
+	// do_mmap(): only private anonymous memory may grow down.
+	if flags&VMGrowsDown != 0 && (file != nil || shared) {
+		return 0, sysErr("mmap", EINVAL, "MAP_GROWSDOWN needs a private anonymous mapping")
+	}
 	switch {
 	case shared:
 		flags |= VMShared | VMMayShare
@@ -141,13 +145,20 @@ func init() {
 }
 
 // populate is MAP_POPULATE's mm_populate(): every page is faulted in, as
-// a write when the mapping is writable (and private), else a read.
+// a write when the mapping is writable (and private), else a read. A page
+// of a file mapping past the end of the file is get_user_pages()'s
+// -EFAULT, which __mm_populate() ignores: no signal, and the rest of that
+// VMA stays unpopulated.
 func (s *System) populate(t *Task, start, end uint64, flags VMFlags) error {
 	m := t.MM
 	write := flags&VMWrite != 0 && flags&VMShared == 0
 	for va := start; va < end; va += arch.PageSize {
 		v := m.tree.Lookup(va)
 		if v == nil || !v.Accessible() {
+			continue
+		}
+		if f := v.File; f != nil && !f.Shmem && v.pgoffAt(va) >= f.Pages() {
+			va = v.End - arch.PageSize // on at the next VMA
 			continue
 		}
 		e := s.PT.UserEntry(m.PGD, arch.VirtAddr(va))
@@ -277,6 +288,8 @@ func (m *MM) unmap(start, end uint64) error {
 // permission is removed at once, and given back only by a write fault;
 // exec and NX follow the VMA). A hole in the range is ENOMEM, after the
 // VMAs before the hole were changed, as the kernel leaves them.
+// PROT_GROWSDOWN extends the range down to the start of the VMA, which
+// must be VM_GROWSDOWN (else EINVAL).
 func (s *System) Mprotect(t *Task, addr, length uint64, prot int) error {
 	m := t.MM
 	if addr&pageMask != 0 {
@@ -285,15 +298,26 @@ func (s *System) Mprotect(t *Task, addr, length uint64, prot int) error {
 	if prot&^(ProtRead|ProtWrite|ProtExec|ProtGrowsDown) != 0 {
 		return sysErr("mprotect", EINVAL, fmt.Sprintf("unknown protection bits %#x", prot))
 	}
-	length = pageAlign(length)
-	end := addr + length
-	if end < addr || end > uint64(s.Layout.TaskSize) {
-		return sysErr("mprotect", ENOMEM, "the range is outside user space")
-	}
 	if length == 0 {
 		return nil
 	}
+	length = pageAlign(length)
+	end := addr + length
+	if end <= addr || end > uint64(s.Layout.TaskSize) {
+		return sysErr("mprotect", ENOMEM, "the range is outside user space")
+	}
 	v := m.tree.Find(addr)
+	if prot&ProtGrowsDown != 0 {
+		// PROT_GROWSDOWN: the range reaches down to the start of the
+		// VM_GROWSDOWN VMA it begins in.
+		if v == nil || v.Start >= end {
+			return sysErr("mprotect", ENOMEM, fmt.Sprintf("[%#x, %#x) is not mapped", addr, end))
+		}
+		if v.Flags&VMGrowsDown == 0 {
+			return sysErr("mprotect", EINVAL, fmt.Sprintf("PROT_GROWSDOWN, but the VMA %s does not grow down", v))
+		}
+		addr = v.Start
+	}
 	if v == nil || v.Start > addr {
 		return sysErr("mprotect", ENOMEM, fmt.Sprintf("%#x is not mapped", addr))
 	}
@@ -406,9 +430,10 @@ func (m *MM) changeProtection(v *VMA, start, end uint64) {
 }
 
 // Brk models SYSCALL_DEFINE1(brk): it returns the new break, or the old
-// one when the request fails (below start_brk, or growing into the guard
-// gap of the next mapping). Within the same page only the value changes;
-// shrinking unmaps; growing extends the heap VMA (do_brk_flags()).
+// one when the request fails (below start_brk, growing into the guard
+// gap of the next mapping, or shrinking where no VMA is left). Within
+// the same page only the value changes; shrinking unmaps; growing extends
+// the heap VMA (do_brk_flags()).
 func (s *System) Brk(t *Task, brk uint64) uint64 {
 	m := t.MM
 	if brk < m.StartBrk || brk > uint64(s.Layout.TaskSize) {
@@ -418,6 +443,10 @@ func (s *System) Brk(t *Task, brk uint64) uint64 {
 	switch {
 	case newEnd == oldEnd:
 	case newEnd < oldEnd:
+		// Shrinking needs a VMA in the pages it gives back.
+		if v := m.tree.Find(newEnd); v == nil || v.Start >= oldEnd {
+			return m.Brk
+		}
 		if err := m.unmap(newEnd, oldEnd); err != nil {
 			return m.Brk
 		}
@@ -457,7 +486,10 @@ func (s *System) Madvise(t *Task, addr, length uint64, advice int) error {
 		return sysErr("madvise", EINVAL, fmt.Sprintf("advice %d is not one the model knows", advice))
 	}
 	end := addr + pageAlign(length)
-	if end < addr || end > uint64(s.Layout.TaskSize) {
+	if length != 0 && pageAlign(length) == 0 || end < addr {
+		return sysErr("madvise", EINVAL, fmt.Sprintf("[%#x, +%#x) wraps around the address space", addr, length))
+	}
+	if end > uint64(s.Layout.TaskSize) {
 		return sysErr("madvise", ENOMEM, "the range is outside user space")
 	}
 	var hole bool
@@ -495,6 +527,12 @@ func (s *System) Madvise(t *Task, addr, length uint64, advice int) error {
 				flags |= VMDontCopy
 			case MadvDoFork:
 				flags &^= VMDontCopy
+			}
+			// Two splits of one VMA at max_map_count - 1: refused
+			// before the first, as in Mprotect.
+			if v.Start < start && stop < v.End && flags != v.Flags && m.tree.Len() >= s.MaxMapCount-1 {
+				s.gen++
+				return sysErr("madvise", ENOMEM, "splitting would exceed vm.max_map_count")
 			}
 			var err error
 			if v, err = m.modify(v, start, stop, flags); err != nil {

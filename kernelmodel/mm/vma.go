@@ -63,12 +63,14 @@ func (v *VMA) Accessible() bool { return v.Flags&vmAccessFlags != 0 }
 func (v *VMA) Contains(addr uint64) bool { return v.Start <= addr && addr < v.End }
 
 // Name is the last column of /proc/PID/maps: the file, [heap], [stack],
-// or "" (fs/proc/task_mmu.c:show_map_vma()).
+// or "" (fs/proc/task_mmu.c:show_map_vma(), vma_is_initial_heap() and
+// vma_is_initial_stack()).
 func (v *VMA) Name() string {
 	switch {
 	case v.File != nil:
 		return v.File.Path()
-	case v.mm != nil && v.Start <= v.mm.Brk && v.End >= v.mm.StartBrk:
+	case v.mm != nil && v.Start < v.mm.Brk && v.End > v.mm.StartBrk:
+		// vma_is_initial_heap(): the VMA overlaps [start_brk, brk).
 		return "[heap]"
 	case v.mm != nil && v.Start <= v.mm.StartStack && v.End >= v.mm.StartStack:
 		return "[stack]"

@@ -203,12 +203,13 @@ func (m *MM) mergeAround(v *VMA) *VMA {
 
 // anonPrepare is anon_vma_prepare(): the VMA gets an anon_vma before its
 // first anonymous page, reusing a mergeable neighbour's
-// (find_mergeable_anon_vma()) or allocating one with its chain link.
+// (find_mergeable_anon_vma(), which tries the next VMA first, then the
+// previous one) or allocating one with its chain link.
 func (m *MM) anonPrepare(v *VMA) error {
 	if v.Anon != nil {
 		return nil
 	}
-	for _, n := range []*VMA{v.Prev(), v.Next()} {
+	for _, n := range []*VMA{v.Next(), v.Prev()} {
 		if n == nil || n.Anon == nil || !n.singularChain() || n.File != v.File {
 			continue
 		}

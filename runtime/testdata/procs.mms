@@ -2,6 +2,8 @@
 # from a built-in program: text at 0x08048000 (4 pages), data (1 page),
 # bss (2 pages, anonymous), the heap right after bss, a 33-page stack
 # VMA below 0xC0000000. The first process runs on the CPU that had none.
+# bss is no [heap] until the break moves (vma_is_initial_heap() wants
+# vm_start < brk and vm_end > start_brk).
 p = spawn("a")
 assert type(p) == "proc" and p.pid == 1 and p.ppid == 0 and p.name == "a" and p.state == "R"
 assert current.pid == 1
@@ -11,12 +13,12 @@ assert p.mmap_base == 0xb8000000
 # exec wrote the arguments to the stack's top page: 1 page resident.
 assert p.rss == 1 and p.anon == 1 and p.minflt == 0
 show maps
-assert output() == "08048000-0804c000 r-xp 00000000 08:01 1001       /a\n0804c000-0804d000 rw-p 00004000 08:01 1001       /a\n0804d000-0804f000 rw-p 00000000 00:00 0          [heap]\nbffdf000-c0000000 rw-p 00000000 00:00 0          [stack]\n"
+assert output() == "08048000-0804c000 r-xp 00000000 08:01 1001       /a\n0804c000-0804d000 rw-p 00004000 08:01 1001       /a\n0804d000-0804f000 rw-p 00000000 00:00 0 \nbffdf000-c0000000 rw-p 00000000 00:00 0          [stack]\n"
 ---
 # spawn's sizes are keyword arguments; a program keeps its sizes.
 p = spawn("big", text=3 * PAGE_SIZE + 1, data=10, bss=0x3000)
 show maps p.pid
-assert output() == "08048000-0804c000 r-xp 00000000 08:01 1001       /big\n0804c000-0804d000 rw-p 00004000 08:01 1001       /big\n0804d000-08050000 rw-p 00000000 00:00 0          [heap]\nbffdf000-c0000000 rw-p 00000000 00:00 0          [stack]\n"
+assert output() == "08048000-0804c000 r-xp 00000000 08:01 1001       /big\n0804c000-0804d000 rw-p 00004000 08:01 1001       /big\n0804d000-08050000 rw-p 00000000 00:00 0 \nbffdf000-c0000000 rw-p 00000000 00:00 0          [stack]\n"
 spawn("big", text=4096) ### `spawn: program "big" exists with text=12289 data=10 bss=12288`
 ---
 spawn("x", text=-1) ### `spawn: text=-1 is negative`
@@ -298,3 +300,11 @@ malloc(1) ### `malloc: no process is running on cpu 0`
 ---
 p = spawn("a")
 malloc(-1) ### `malloc: size -1 is negative`
+---
+# MAP_POPULATE past the end of a file: __mm_populate() ignores the
+# fault's error, so the mapping is made, the page inside the file is
+# faulted in, and the process gets no SIGBUS.
+p = spawn("a")
+f = file("short", 4096)
+a = mmap(0, 3 * PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f)
+assert p.file == 1 and p.state == "R"
