@@ -112,6 +112,12 @@ func accessOf(code uint) tlb.Access {
 func (s *System) HandleFault(t *Task, addr uint64, code uint) error {
 	m := t.MM
 	acc := accessOf(code)
+	// faulthandler_disabled(): in an interrupt, with a spinlock held or
+	// under kmap_atomic, a fault cannot take mmap_lock and is the
+	// kernel's oops.
+	if a := s.Atomic(); a != "" {
+		return bug.Errorf("BUG: unable to handle page fault for address: %#x: page faults are disabled in %s context (a %s of pid %d)", addr, a, acc, t.PID)
+	}
 	if addr >= uint64(s.Layout.TaskSize) {
 		return s.signal(t, SIGSEGV, SegvMapErr, addr, acc, "a kernel address")
 	}

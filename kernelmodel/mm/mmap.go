@@ -40,6 +40,9 @@ func calcFlags(prot, flags int) VMFlags {
 // below mmap_base), the VMA's flags, the unmapping MAP_FIXED does, the
 // merge with the neighbours, and MAP_POPULATE's faults.
 func (s *System) Mmap(t *Task, a MmapArgs) (uint64, error) {
+	if err := s.mmapLock("mmap"); err != nil {
+		return 0, err
+	}
 	m := t.MM
 	if a.Len == 0 {
 		return 0, sysErr("mmap", EINVAL, "length 0")
@@ -236,6 +239,9 @@ func maxU(a, b uint64) uint64 {
 // caller; VMAs that straddle its ends are split, everything inside is
 // unmapped and freed, with its page tables. Unmapping a hole is no error.
 func (s *System) Munmap(t *Task, addr, length uint64) error {
+	if err := s.mmapLock("munmap"); err != nil {
+		return err
+	}
 	if addr&pageMask != 0 {
 		return sysErr("munmap", EINVAL, fmt.Sprintf("address %#x is not page aligned", addr))
 	}
@@ -291,6 +297,9 @@ func (m *MM) unmap(start, end uint64) error {
 // PROT_GROWSDOWN extends the range down to the start of the VMA, which
 // must be VM_GROWSDOWN (else EINVAL).
 func (s *System) Mprotect(t *Task, addr, length uint64, prot int) error {
+	if err := s.mmapLock("mprotect"); err != nil {
+		return err
+	}
 	m := t.MM
 	if addr&pageMask != 0 {
 		return sysErr("mprotect", EINVAL, fmt.Sprintf("address %#x is not page aligned", addr))
@@ -476,6 +485,9 @@ func (s *System) Brk(t *Task, brk uint64) uint64 {
 // MADV_NORMAL/RANDOM/SEQUENTIAL the read-ahead flags; MADV_WILLNEED does
 // nothing.
 func (s *System) Madvise(t *Task, addr, length uint64, advice int) error {
+	if err := s.mmapLock("madvise"); err != nil {
+		return err
+	}
 	m := t.MM
 	if addr&pageMask != 0 {
 		return sysErr("madvise", EINVAL, fmt.Sprintf("address %#x is not page aligned", addr))

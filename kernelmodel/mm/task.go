@@ -279,6 +279,15 @@ func (s *System) sleepBug(what, atomic string) error {
 	return bug.Errorf("BUG: sleeping function called from invalid context: %s in %s context", what, atomic)
 }
 
+// mmapLock is mmap_write_lock()'s might_sleep(): the calls that change an
+// address space take a sleeping lock, which atomic code may not.
+func (s *System) mmapLock(call string) error {
+	if a := s.Atomic(); a != "" {
+		return s.sleepBug(call+" (mmap_write_lock())", a)
+	}
+	return nil
+}
+
 func (s *System) freeTask(t *Task) {
 	if t.stack != 0 {
 		s.freeStack(t.stack)
@@ -340,6 +349,9 @@ func (s *System) loadImage(t *Task, m *MM, prog *Program) error {
 // and exec_mmap()): a new address space is built first, and only when
 // that worked is the old one released.
 func (s *System) Exec(t *Task, prog *Program) error {
+	if err := s.mmapLock("exec"); err != nil {
+		return err
+	}
 	if t.State != TaskRunning {
 		return fmt.Errorf("exec: pid %d has exited", t.PID)
 	}

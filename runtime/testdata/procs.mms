@@ -308,3 +308,13 @@ p = spawn("a")
 f = file("short", 4096)
 a = mmap(0, 3 * PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f)
 assert p.file == 1 and p.state == "R"
+---
+# The calls that change an address space take mmap_lock, which sleeps;
+# a page fault cannot be handled in atomic context either.
+p = spawn("a")
+a = mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS)
+atomic { expect bug "sleeping function called from invalid context: mmap (mmap_write_lock()) in atomic context" { mmap(0, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS) } }
+irq { expect bug "munmap (mmap_write_lock()) in irq context" { munmap(a, PAGE_SIZE) } }
+irq { expect bug "page faults are disabled in irq context" { touch a } }
+write a 1
+irq { assert read(a) == 1 }
