@@ -16,10 +16,8 @@ import (
 )
 
 // The kernel oracle: behaviour measured on a real Linux 6.18 x86-64
-// kernel (see /work/shared/data/README.md). The paths are relative to the
-// package directory, where go test runs: the module is /work/main and the
-// data /work/shared/data.
-const procOracleDir = "../../shared/data/kernel-oracle"
+// kernel, copied into testdata (see its README.md).
+const procOracleDir = "testdata/kernel-oracle"
 
 // procReadJSONL decodes every JSON value of a .jsonl file; a missing file
 // fails the test: the oracle is what these tests compare against.
@@ -28,7 +26,7 @@ func procReadJSONL(t *testing.T, name string) []json.RawMessage {
 	path := procOracleDir + "/" + name
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatalf("the kernel oracle %s is missing (it lives in /work/shared/data/kernel-oracle, next to the module): %v", path, err)
+		t.Fatalf("the kernel oracle %s is missing: %v", path, err)
 	}
 	defer f.Close()
 	var out []json.RawMessage
