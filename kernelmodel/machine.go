@@ -7,6 +7,7 @@ import (
 	"mmsim/kernelmodel/bug"
 	"mmsim/kernelmodel/highmem"
 	"mmsim/kernelmodel/mm"
+	"mmsim/kernelmodel/reclaim"
 	"mmsim/kernelmodel/pgtable"
 	"mmsim/kernelmodel/phys"
 	"mmsim/kernelmodel/slab"
@@ -34,6 +35,11 @@ type Machine struct {
 	Highmem *highmem.Highmem
 	// Procs is processes and their address spaces.
 	Procs *mm.System
+	// Reclaim is the LRU lists, swap, kswapd and the OOM killer.
+	Reclaim *reclaim.Reclaimer
+	// oomKill is the pid the OOM killer chose while it was allocating:
+	// it dies when the statement ends.
+	oomKill int
 
 	ctx      []Context
 	warnings []string
@@ -86,6 +92,12 @@ func Boot(cfg Config) (*Machine, error) {
 	}
 	m.Procs.CPU = m.CPU
 	m.Procs.Atomic = func() string { return string(m.atomicKind()) }
+	m.Reclaim = reclaim.New(m.Phys, cfg.Swap, cfg.Policy)
+	m.Reclaim.Host, m.Reclaim.Warn = m.Procs, m.Warn
+	m.Procs.LRU, m.Procs.Swap = m.Reclaim.LRU, m.Reclaim.Swap
+	m.Phys.Hooks.WakeKswapd = func(order int, highest *phys.Zone) { m.Reclaim.Wake(highest) }
+	m.Phys.Hooks.DirectReclaim = func(phys.GFP, int) uint64 { return uint64(m.Reclaim.DirectReclaim()) }
+	m.Phys.Hooks.OOM = m.outOfMemory
 	return m, nil
 }
 
@@ -254,9 +266,33 @@ func (m *Machine) TakeLeaveError() error {
 // vfree_atomic() queued for a workqueue), if the CPU is back in process
 // context; in atomic context it waits.
 func (m *Machine) RunDeferred() {
-	if !m.InAtomic() && m.Vmalloc != nil {
+	if m.InAtomic() {
+		return
+	}
+	if m.Vmalloc != nil {
 		m.Vmalloc.RunDeferred()
 	}
+	if m.oomKill != 0 {
+		m.Procs.Kill(m.oomKill)
+		m.oomKill = 0
+	}
+	if m.Reclaim != nil && m.Reclaim.Woken() {
+		m.Reclaim.Kswapd()
+	}
+}
+
+// outOfMemory is the page allocator's call of the OOM killer
+// (mm/oom_kill.c:out_of_memory()). A victim other than the allocating
+// task dies at once and the allocation retries; when the allocating task
+// is chosen, the allocation fails with the report and the task dies when
+// the statement ends.
+func (m *Machine) outOfMemory(gfp phys.GFP, order int) (bool, error) {
+	killed, self := m.Reclaim.OOM(m.Comm(), gfp, order, m.Phys.TotalRAM())
+	if self != nil {
+		m.oomKill = self.PID
+		return false, &bug.OOM{Msg: self.Msg}
+	}
+	return killed, nil
 }
 
 // InInterrupt reports in_interrupt(): a hard or soft interrupt handler
@@ -331,6 +367,9 @@ func (m *Machine) Check() error {
 	}
 	if err := m.Highmem.Check(); err != nil {
 		return err
+	}
+	if err := m.Reclaim.Check(); err != nil {
+		return &InvariantError{Rule: "lru-swap", Detail: err.Error()}
 	}
 	return m.Procs.Check()
 }

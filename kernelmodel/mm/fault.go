@@ -213,7 +213,7 @@ func (m *MM) handleMMFault(t *Task, v *VMA, page uint64, write bool) (bool, erro
 	e := s.PT.UserEntry(m.PGD, arch.VirtAddr(page))
 	switch {
 	case e&pgtable.Present == 0 && e != 0:
-		return false, fmt.Errorf("the swap entry at %#x: swap is not modelled yet", page)
+		return m.doSwapPage(t, v, page, e, write)
 	case e == 0 && v.File == nil:
 		return false, m.doAnonymous(v, page, write)
 	case e == 0:
@@ -274,6 +274,7 @@ func (m *MM) anonPage(v *VMA, page uint64, dirty bool) (phys.PFN, error) {
 		}
 		return 0, err
 	}
+	s.track(pfn, pageMeta{anon: v.Anon, index: v.pgoffAt(page)}, v.Flags&VMLocked != 0)
 	m.addRss(MMAnonPages, 1)
 	return pfn, nil
 }
@@ -297,12 +298,17 @@ func (m *MM) doFault(t *Task, v *VMA, page uint64, write bool) (bool, error) {
 	}
 	shared := v.Flags&VMShared != 0
 	if write && !shared {
+		// Hold the page-cache page while the copy is allocated, so that
+		// reclaim cannot take it meanwhile.
+		s.Mem.GetPage(phys.PFN(cp))
 		pfn, err := m.anonPage(v, page, true)
 		if err != nil {
+			s.putPage(phys.PFN(cp))
 			s.dropUnmapped(f, pgoff)
 			return false, err
 		}
 		s.Mem.WritePhys(pfn.Addr(), s.Mem.ReadPhys(phys.PFN(cp).Addr(), arch.PageSize))
+		s.putPage(phys.PFN(cp))
 		t.Cow++
 		s.Stats.CowCopies++
 		return major, nil
@@ -318,7 +324,7 @@ func (m *MM) doFault(t *Task, v *VMA, page uint64, write bool) (bool, error) {
 		return false, err
 	}
 	if ok, err := s.PT.SetUser(m.PGD, arch.VirtAddr(page), e); err != nil || !ok {
-		s.Mem.FreePages(phys.PFN(cp), 0)
+		s.putPage(phys.PFN(cp))
 		if err == nil {
 			err = oom("a page table")
 		}
@@ -367,6 +373,11 @@ func (m *MM) doWP(t *Task, v *VMA, page uint64, e pgtable.Entry) error {
 	}
 	zero := e&pgtable.Special != 0
 	cached := !zero && v.File != nil && v.File.cache[v.pgoffAt(page)].pfn == uint64(pfn)
+	// wp_can_reuse_anon_folio() first drops the swap cache's reference
+	// when the swap slot has no other user.
+	if meta := s.pages[pfn]; !zero && !cached && meta != nil && meta.swap != 0 && s.Swap.Count(meta.swap) == 1 {
+		s.dropSwapCache(pfn, meta.swap)
+	}
 	if !zero && !cached && s.Mem.Refcount(pfn) == 1 {
 		s.PT.EachUser(m.PGD, va, va+arch.PageSize, func(_ arch.VirtAddr, e pgtable.Entry) pgtable.Entry {
 			return e | pgtable.RW | pgtable.Dirty
@@ -378,9 +389,19 @@ func (m *MM) doWP(t *Task, v *VMA, page uint64, e pgtable.Entry) error {
 	if err := m.anonPrepare(v); err != nil {
 		return err
 	}
+	if !zero {
+		// Hold the old page while the copy is allocated (reclaim
+		// leaves a page someone holds).
+		s.Mem.GetPage(pfn)
+		defer s.putPage(pfn)
+	}
 	npfn, err := s.allocUser("anon")
 	if err != nil {
 		return err
+	}
+	if m.obj == 0 {
+		s.Mem.FreePages(npfn, 0)
+		return oom("a copy: the process was killed meanwhile")
 	}
 	if !zero {
 		s.Mem.WritePhys(npfn.Addr(), s.Mem.ReadPhys(pfn.Addr(), arch.PageSize))
@@ -390,15 +411,16 @@ func (m *MM) doWP(t *Task, v *VMA, page uint64, e pgtable.Entry) error {
 		s.Mem.FreePages(npfn, 0)
 		return err
 	}
+	s.track(npfn, pageMeta{anon: v.Anon, index: v.pgoffAt(page)}, v.Flags&VMLocked != 0)
 	s.MMU.FlushRange(s.CPU(), m.PGD, va, va+arch.PageSize)
 	switch {
 	case zero:
 	case cached:
 		m.addRss(MMFilePages, -1)
-		s.Mem.FreePages(pfn, 0)
+		s.putPage(pfn)
 	default:
 		m.addRss(MMAnonPages, -1)
-		s.Mem.FreePages(pfn, 0)
+		s.putPage(pfn)
 	}
 	m.addRss(MMAnonPages, 1)
 	t.Cow++
@@ -421,7 +443,11 @@ func (s *System) cachePage(f *File, pgoff uint64) (uint64, bool, error) {
 	if err != nil {
 		return 0, false, err
 	}
+	if data := f.stored[pgoff]; data != nil {
+		s.Mem.WritePhys(pfn.Addr(), data[:])
+	}
 	f.cache[pgoff] = cachePage{pfn: uint64(pfn)}
+	s.track(pfn, pageMeta{file: f, index: pgoff}, false)
 	return uint64(pfn), !f.Shmem, nil
 }
 
@@ -429,7 +455,7 @@ func (s *System) cachePage(f *File, pgoff uint64) (uint64, bool, error) {
 func (s *System) dropUnmapped(f *File, pgoff uint64) {
 	cp, ok := f.cache[pgoff]
 	if ok && s.Mem.Refcount(phys.PFN(cp.pfn)) == 1 && s.Mem.Mapcount(phys.PFN(cp.pfn)) == 0 && !cp.dirty {
-		s.Mem.FreePages(phys.PFN(cp.pfn), 0)
+		s.putPage(phys.PFN(cp.pfn))
 		delete(f.cache, pgoff)
 	}
 }
@@ -443,7 +469,7 @@ func (s *System) dropCache(f *File) {
 	// In page order, so that the free lists come out the same every run.
 	slices.Sort(keys)
 	for _, k := range keys {
-		s.Mem.FreePages(phys.PFN(f.cache[k].pfn), 0)
+		s.putPage(phys.PFN(f.cache[k].pfn))
 		delete(f.cache, k)
 	}
 }

@@ -112,12 +112,9 @@ func (s *System) dupMMap(pm, cm *MM) error {
 // a child of the parent's.
 func (m *MM) anonFork(n, v *VMA) error {
 	for _, l := range v.chain {
-		obj, err := m.sys.allocObj(m.sys.avcCache, "anon_vma_clone")
-		if err != nil {
+		if err := m.addAVC(n, l.av, "anon_vma_clone"); err != nil {
 			return err
 		}
-		l.av.links++
-		n.chain = append(n.chain, avcLink{av: l.av, obj: obj})
 	}
 	obj, err := m.sys.allocObj(m.sys.anonCache, "anon_vma_fork")
 	if err != nil {
@@ -143,7 +140,15 @@ func (s *System) copyPageRange(pm, cm *MM, v *VMA) error {
 	var perr error
 	ok, err := s.PT.CopyUser(pm.PGD, cm.PGD, arch.VirtAddr(v.Start), arch.VirtAddr(v.End), func(va arch.VirtAddr, e pgtable.Entry) (pgtable.Entry, pgtable.Entry) {
 		if e&pgtable.Present == 0 {
-			return e, e // a swap entry (reclaim) is copied as it is
+			// A swap entry: one more user of the slot
+			// (swap_duplicate()).
+			if _, slot, ok := s.PT.F.DecodeSwap(e); ok && s.Swap != nil {
+				if err := s.Swap.Dup(slot); err != nil && perr == nil {
+					perr = err
+				}
+				cm.addRss(MMSwapEnts, 1)
+			}
+			return e, e
 		}
 		if pfn, normal := s.pfnOf(e); normal {
 			if err := s.Mem.GetPage(phys.PFN(pfn)); err != nil && perr == nil {

@@ -8,6 +8,7 @@ import (
 	"mmsim/kernelmodel/bug"
 	"mmsim/kernelmodel/pgtable"
 	"mmsim/kernelmodel/phys"
+	"mmsim/kernelmodel/reclaim"
 	"mmsim/kernelmodel/slab"
 	"mmsim/kernelmodel/tlb"
 	"mmsim/kernelmodel/vmalloc"
@@ -38,6 +39,13 @@ type System struct {
 	// ZeroPFN is the shared zero page (empty_zero_page in the kernel
 	// image's .bss).
 	ZeroPFN phys.PFN
+
+	// LRU is the node's LRU lists and Swap the swap area (nil: no swap
+	// configured), both shared with reclaim.
+	LRU  *reclaim.LRU
+	Swap *reclaim.Swap
+	// pages is the reverse map's view of each user page.
+	pages map[phys.PFN]*pageMeta
 
 	Stats Stats
 

@@ -45,6 +45,9 @@ type AnonVMA struct {
 	// links counts the anon_vma_chain entries naming it; children the
 	// anon_vmas whose parent it is. It is freed when both are zero.
 	links, children int
+	// vmas are the VMAs its chain entries link: the reverse map's
+	// anon_vma->rb_root.
+	vmas []*VMA
 }
 
 // Pages is the VMA's size in pages.
@@ -134,8 +137,12 @@ type File struct {
 	// frame has one reference for the cache and one per mapping PTE.
 	cache map[uint64]cachePage
 	// maps counts the VMAs mapping the file; a shmem object dies with
-	// its last.
+	// its last. vmas are those VMAs: the reverse map's i_mmap.
 	maps int
+	vmas []*VMA
+	// stored is the data of pages reclaim dropped from the cache: the
+	// file's contents on disk (pages never written read as zeros).
+	stored map[uint64]*[arch.PageSize]byte
 }
 
 // cachePage is one page-cache page.

@@ -45,6 +45,7 @@ func (m *MM) newVMA(start, end uint64, flags VMFlags, file *File, pgoff uint64) 
 	v := &VMA{Start: start, End: end, Flags: flags, File: file, PgOff: pgoff, obj: obj, mm: m}
 	if file != nil {
 		file.maps++
+		file.vmas = append(file.vmas, v)
 	}
 	return v, nil
 }
@@ -101,14 +102,35 @@ func (m *MM) insertRange(start, end uint64, flags VMFlags, file *File, pgoff uin
 func (m *MM) takeAnon(dst, src *VMA) error {
 	dst.Anon = src.Anon
 	for _, l := range src.chain {
-		obj, err := m.sys.allocObj(m.sys.avcCache, "anon_vma_clone")
-		if err != nil {
+		if err := m.addAVC(dst, l.av, "anon_vma_clone"); err != nil {
 			return err
 		}
-		l.av.links++
-		dst.chain = append(dst.chain, avcLink{av: l.av, obj: obj})
 	}
 	return nil
+}
+
+// addAVC links a VMA to an anon_vma with a new anon_vma_chain object
+// (anon_vma_chain_link()): the anon_vma's reverse map now reaches it.
+func (m *MM) addAVC(v *VMA, av *AnonVMA, caller string) error {
+	obj, err := m.sys.allocObj(m.sys.avcCache, caller)
+	if err != nil {
+		return err
+	}
+	av.links++
+	av.vmas = append(av.vmas, v)
+	v.chain = append(v.chain, avcLink{av: av, obj: obj})
+	return nil
+}
+
+// removeVMA drops v from a list of VMAs (an anon_vma's or a file's
+// reverse map).
+func removeVMA(list []*VMA, v *VMA) []*VMA {
+	for i, x := range list {
+		if x == v {
+			return append(list[:i], list[i+1:]...)
+		}
+	}
+	return list
 }
 
 // unlinkVMA removes a VMA whose pages are gone from the tree and frees
@@ -123,11 +145,13 @@ func (m *MM) freeVMA(v *VMA) {
 	for _, l := range v.chain {
 		m.sys.avcCache.Free(l.obj, "unlink_anon_vmas")
 		l.av.links--
+		l.av.vmas = removeVMA(l.av.vmas, v)
 		m.sys.putAnon(l.av)
 	}
 	v.chain, v.Anon = nil, nil
 	if v.File != nil {
 		v.File.maps--
+		v.File.vmas = removeVMA(v.File.vmas, v)
 		if v.File.Shmem && v.File.maps == 0 {
 			m.sys.dropCache(v.File)
 		}
@@ -165,13 +189,10 @@ func (m *MM) split(v *VMA, addr uint64, limit bool) (*VMA, error) {
 	}
 	n.Anon = v.Anon
 	for _, l := range v.chain {
-		obj, err := m.sys.allocObj(m.sys.avcCache, "anon_vma_clone")
-		if err != nil {
+		if err := m.addAVC(n, l.av, "anon_vma_clone"); err != nil {
 			m.freeVMA(n)
 			return nil, err
 		}
-		l.av.links++
-		n.chain = append(n.chain, avcLink{av: l.av, obj: obj})
 	}
 	m.tree.SetBounds(v, v.Start, addr)
 	m.tree.Insert(n)
@@ -240,13 +261,10 @@ func (m *MM) anonPrepare(v *VMA) error {
 
 // linkAnon makes av the VMA's anon_vma, with a chain link.
 func (m *MM) linkAnon(v *VMA, av *AnonVMA) error {
-	obj, err := m.sys.allocObj(m.sys.avcCache, "anon_vma_prepare")
-	if err != nil {
+	if err := m.addAVC(v, av, "anon_vma_prepare"); err != nil {
 		return err
 	}
-	av.links++
 	v.Anon = av
-	v.chain = append(v.chain, avcLink{av: av, obj: obj})
 	return nil
 }
 
@@ -282,6 +300,13 @@ func (m *MM) freeTables(start, end uint64) {
 // the RSS count (a file page's dirty bit goes to the page cache).
 func (m *MM) dropEntry(v *VMA, va uint64, old pgtableEntry) {
 	s := m.sys
+	if old&presentBit == 0 {
+		if _, slot, ok := s.PT.F.DecodeSwap(old); ok {
+			m.addRss(MMSwapEnts, -1)
+			s.swapPut(slot)
+		}
+		return
+	}
 	pfn, ok := s.pfnOf(old)
 	if !ok {
 		return
@@ -291,5 +316,5 @@ func (m *MM) dropEntry(v *VMA, va uint64, old pgtableEntry) {
 	if v.File != nil && old&dirtyBit != 0 && v.Flags&VMShared != 0 {
 		v.File.markDirty(v.pgoffAt(va))
 	}
-	s.Mem.FreePages(phys.PFN(pfn), 0)
+	s.putPage(phys.PFN(pfn))
 }

@@ -211,3 +211,22 @@ func (pt *Tables) SetUser(g *PGD, va arch.VirtAddr, e Entry) (bool, error) {
 	pt.set(t, i, e, nil)
 	return true, nil
 }
+
+// UserTables counts the page-table pages under the user half of a PGD,
+// the PGD included (mm_pgtables_bytes() in pages).
+func (pt *Tables) UserTables(g *PGD) int {
+	n := 1
+	var walk func(t *Table, level, limit int)
+	walk = func(t *Table, level, limit int) {
+		for i := 0; i < limit; i++ {
+			if s := t.Sub(i); s != nil {
+				n++
+				if level+1 < pt.F.PTELevel() {
+					walk(s, level+1, len(s.E))
+				}
+			}
+		}
+	}
+	walk(g.Top, 0, pt.boundary)
+	return n
+}

@@ -250,8 +250,14 @@ func (m *Mem) mayOOM(r Request, highest *Zone) (bool, error) {
 		}
 	}
 	m.Stats.OOMCalls++
-	if gfp&GfpFS != 0 && m.Hooks.OOM != nil && m.Hooks.OOM(gfp, order) {
-		return true, nil
+	if gfp&GfpFS != 0 && m.Hooks.OOM != nil {
+		killed, err := m.Hooks.OOM(gfp, order)
+		if err != nil {
+			return false, err
+		}
+		if killed {
+			return true, nil
+		}
 	}
 	why := "Out of memory and no killable processes (the kernel panics: System is deadlocked on memory)"
 	switch {

@@ -422,14 +422,14 @@ func TestReclaimAndOOMHooks(t *testing.T) {
 	drain(t, m, phys.GFPKernel, normal, 195, false)
 
 	m.Hooks.DirectReclaim = func(phys.GFP, int) uint64 { r.reclaim++; return 0 }
-	m.Hooks.OOM = func(gfp phys.GFP, order int) bool {
+	m.Hooks.OOM = func(gfp phys.GFP, order int) (bool, error) {
 		r.oom++
 		for i := 0; i < 5; i++ {
 			b := blocks[len(blocks)-1]
 			blocks = blocks[:len(blocks)-1]
 			free(t, m, b.PFN, b.Order)
 		}
-		return true
+		return true, nil
 	}
 	allocIn(t, m, phys.GFPKernel, 0, "Normal")
 	if normal.Free() != 195+5-1 || m.Stats.OOMCalls != oom+1 || r.oom != 1 {

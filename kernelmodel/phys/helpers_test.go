@@ -68,7 +68,7 @@ func record(m *phys.Mem) *recorder {
 	m.Hooks.Warn = func(msg string) { r.warns = append(r.warns, msg) }
 	m.Hooks.WakeKswapd = func(order int, z *phys.Zone) { r.kswapd = append(r.kswapd, fmt.Sprintf("%d/%s", order, z.Name)) }
 	m.Hooks.DirectReclaim = func(phys.GFP, int) uint64 { r.reclaim++; return 0 }
-	m.Hooks.OOM = func(phys.GFP, int) bool { r.oom++; return false }
+	m.Hooks.OOM = func(phys.GFP, int) (bool, error) { r.oom++; return false, nil }
 	return r
 }
 

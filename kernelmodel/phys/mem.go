@@ -73,8 +73,10 @@ type Hooks struct {
 	// number of pages freed (mm/vmscan.c:try_to_free_pages()).
 	DirectReclaim func(gfp GFP, order int) uint64
 	// OOM runs the OOM killer and reports whether it freed memory by
-	// killing a task (mm/oom_kill.c:out_of_memory()).
-	OOM func(gfp GFP, order int) bool
+	// killing a task (mm/oom_kill.c:out_of_memory()); an error (an
+	// *bug.OOM) ends the allocation: the allocating task itself was
+	// chosen.
+	OOM func(gfp GFP, order int) (bool, error)
 }
 
 // Stats are the allocator's event counters.
