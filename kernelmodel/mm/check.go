@@ -27,7 +27,8 @@ func (s *System) Check() error {
 	if key == s.checked {
 		return nil
 	}
-	refs := map[uint64]int{} // mappings per frame, all address spaces
+	refs := map[uint64]int{}     // mappings per frame, all address spaces
+	swapRefs := map[uint64]int{} // PTE swap entries per slot
 	var nMM, nVMA, nAVC int
 	anons := map[*AnonVMA]bool{}
 	for _, t := range s.tasks {
@@ -66,7 +67,7 @@ func (s *System) Check() error {
 				return bug.Violation("vma-merged", "pid %d: VMAs %s and %s could be one", t.PID, p, v)
 			}
 		}
-		if err := s.checkPTEs(t, refs); err != nil {
+		if err := s.checkPTEs(t, refs, swapRefs); err != nil {
 			return err
 		}
 		if err := s.MallocCheck(t); err != nil {
@@ -99,12 +100,54 @@ func (s *System) Check() error {
 			}
 		}
 	}
+	swapCached := map[uint64]bool{}
+	for pfn, meta := range s.pages {
+		if meta.swap != 0 {
+			swapCached[uint64(pfn)] = true
+			if got, ok := s.Swap.Cached(meta.swap); !ok || got != uint64(pfn) {
+				return bug.Violation("swap-cache", "pfn %#x says it is in the swap cache for slot %d, the cache says otherwise", uint64(pfn), meta.swap)
+			}
+		}
+		if s.LRU != nil && s.LRU.Which(uint64(pfn)) < 0 {
+			return bug.Violation("lru", "user pfn %#x is on no LRU list", uint64(pfn))
+		}
+	}
+	if s.LRU != nil && s.LRU.Total() != len(s.pages) {
+		return bug.Violation("lru", "%d pages are on the LRU lists, %d user pages exist", s.LRU.Total(), len(s.pages))
+	}
 	for pfn, n := range refs {
 		if cached[pfn] {
 			continue
 		}
+		if s.pages[phys.PFN(pfn)] == nil {
+			return bug.Violation("lru", "mapped user pfn %#x is not in the reverse map", pfn)
+		}
+		if swapCached[pfn] {
+			n++
+		}
 		if got := s.Mem.Refcount(phys.PFN(pfn)); got != n {
-			return bug.Violation("page-refs", "anonymous pfn %#x has refcount %d, but %d mappings hold it", pfn, got, n)
+			return bug.Violation("page-refs", "anonymous pfn %#x has refcount %d, but %d mappings (and the swap cache) hold it", pfn, got, n)
+		}
+	}
+	for pfn := range swapCached {
+		if refs[pfn] == 0 && s.Mem.Refcount(phys.PFN(pfn)) != 1 {
+			return bug.Violation("page-refs", "swap-cache pfn %#x has refcount %d and no mapping", pfn, s.Mem.Refcount(phys.PFN(pfn)))
+		}
+	}
+	if s.Swap != nil {
+		for slot := range swapRefs {
+			if s.Swap.Count(slot) == 0 {
+				return bug.Violation("swap-count", "a PTE holds swap slot %d, which is free", slot)
+			}
+		}
+		for _, slot := range s.Swap.InUse() {
+			want := swapRefs[slot]
+			if _, ok := s.Swap.Cached(slot); ok {
+				want++
+			}
+			if got := s.Swap.Count(slot); got != want {
+				return bug.Violation("swap-count", "swap slot %d has count %d, but %d PTEs and the swap cache use it", slot, got, want)
+			}
 		}
 	}
 	counts := []struct {
@@ -128,7 +171,7 @@ func (s *System) Check() error {
 }
 
 // checkPTEs walks one address space's PTEs against its VMAs.
-func (s *System) checkPTEs(t *Task, refs map[uint64]int) error {
+func (s *System) checkPTEs(t *Task, refs, swapRefs map[uint64]int) error {
 	m := t.MM
 	var rss [nrRSS]int64
 	var err error
@@ -146,6 +189,10 @@ func (s *System) checkPTEs(t *Task, refs map[uint64]int) error {
 			return e
 		}
 		if e&pgtable.Present == 0 {
+			if _, slot, ok := s.PT.F.DecodeSwap(e); ok {
+				swapRefs[slot]++
+				rss[MMSwapEnts]++
+			}
 			return e
 		}
 		if e&pgtable.RW != 0 && v.Flags&VMWrite == 0 {
@@ -177,9 +224,6 @@ func (s *System) checkPTEs(t *Task, refs map[uint64]int) error {
 		return err
 	}
 	for k, n := range rss {
-		if k == MMSwapEnts {
-			continue
-		}
 		if m.Rss[k] != n {
 			return bug.Violation("rss", "pid %d: RSS counter %s is %d, its PTEs map %d such pages", t.PID, rssNames[k], m.Rss[k], n)
 		}

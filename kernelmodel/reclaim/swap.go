@@ -2,6 +2,7 @@ package reclaim
 
 import (
 	"fmt"
+	"slices"
 
 	"mmsim/kernelmodel/arch"
 )
@@ -24,6 +25,9 @@ type Swap struct {
 	// zeros).
 	data map[uint64]*[arch.PageSize]byte
 	used int
+	// inUse holds the slots in use, so that checks and views cost what
+	// is used, not the size of the area.
+	inUse map[uint64]struct{}
 	// next is where the search for a free slot starts (scan_swap_map's
 	// cluster_next): slots are taken in order and wrap around.
 	next uint64
@@ -34,7 +38,7 @@ type Swap struct {
 // NewSwap returns an area of size bytes, on. size 0 is no swap.
 func NewSwap(size uint64) *Swap {
 	n := int(size >> arch.PageShift)
-	return &Swap{Slots: n, On: n > 1, count: make([]uint16, n), cache: map[uint64]uint64{}, data: map[uint64]*[arch.PageSize]byte{}, next: 1}
+	return &Swap{Slots: n, On: n > 1, count: make([]uint16, n), cache: map[uint64]uint64{}, data: map[uint64]*[arch.PageSize]byte{}, inUse: map[uint64]struct{}{}, next: 1}
 }
 
 // Total is the number of usable slots (all but the header).
@@ -67,6 +71,7 @@ func (s *Swap) Alloc() (slot uint64, ok bool) {
 		if x != 0 && s.count[x] == 0 {
 			s.count[x] = 1
 			s.used++
+			s.inUse[x] = struct{}{}
 			return x, true
 		}
 	}
@@ -100,6 +105,7 @@ func (s *Swap) Put(slot uint64) error {
 	if s.count[slot] == 0 {
 		s.used--
 		delete(s.data, slot)
+		delete(s.inUse, slot)
 	}
 	return nil
 }
@@ -144,17 +150,13 @@ func (s *Swap) Read(slot uint64) *[arch.PageSize]byte {
 // Check verifies swap-accounting: the used count matches the slots in
 // use, free + used = total, and every swap-cache slot is in use.
 func (s *Swap) Check() error {
-	n := 0
-	for i, c := range s.count {
-		if c > 0 {
-			if i == 0 {
-				return fmt.Errorf("the swap header slot is in use")
-			}
-			n++
-		}
+	if s.used != len(s.inUse) || s.used > s.Total() {
+		return fmt.Errorf("%d slots are in use, the area counts %d of %d", len(s.inUse), s.used, s.Total())
 	}
-	if n != s.used {
-		return fmt.Errorf("%d slots are in use, the area counts %d", n, s.used)
+	for slot := range s.inUse {
+		if slot == 0 || s.count[slot] == 0 {
+			return fmt.Errorf("slot %d is listed in use with count %d", slot, s.count[slot])
+		}
 	}
 	for slot := range s.cache {
 		if s.count[slot] == 0 {
@@ -162,4 +164,14 @@ func (s *Swap) Check() error {
 		}
 	}
 	return nil
+}
+
+// InUse lists the slots in use, lowest first.
+func (s *Swap) InUse() []uint64 {
+	out := make([]uint64, 0, len(s.inUse))
+	for slot := range s.inUse {
+		out = append(out, slot)
+	}
+	slices.Sort(out)
+	return out
 }
