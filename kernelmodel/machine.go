@@ -7,9 +7,9 @@ import (
 	"mmsim/kernelmodel/bug"
 	"mmsim/kernelmodel/highmem"
 	"mmsim/kernelmodel/mm"
-	"mmsim/kernelmodel/reclaim"
 	"mmsim/kernelmodel/pgtable"
 	"mmsim/kernelmodel/phys"
+	"mmsim/kernelmodel/reclaim"
 	"mmsim/kernelmodel/slab"
 	"mmsim/kernelmodel/tlb"
 	"mmsim/kernelmodel/vmalloc"
@@ -95,6 +95,7 @@ func Boot(cfg Config) (*Machine, error) {
 	m.Reclaim = reclaim.New(m.Phys, cfg.Swap, cfg.Policy)
 	m.Reclaim.Host, m.Reclaim.Warn = m.Procs, m.Warn
 	m.Procs.LRU, m.Procs.Swap = m.Reclaim.LRU, m.Reclaim.Swap
+	m.Procs.SetReclaim(m.Reclaim)
 	m.Phys.Hooks.WakeKswapd = func(order int, highest *phys.Zone) { m.Reclaim.Wake(highest) }
 	m.Phys.Hooks.DirectReclaim = func(phys.GFP, int) uint64 { return uint64(m.Reclaim.DirectReclaim()) }
 	m.Phys.Hooks.OOM = m.outOfMemory

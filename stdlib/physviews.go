@@ -8,6 +8,7 @@ import (
 	"mmsim/kernelmodel"
 	"mmsim/kernelmodel/arch"
 	"mmsim/kernelmodel/phys"
+	"mmsim/kernelmodel/reclaim"
 	"mmsim/runtime"
 )
 
@@ -241,14 +242,16 @@ func showMeminfo(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	slab := own[phys.OwnerSlab]
 	recl := m.Slab.ReclaimablePages()
 	// si_mem_available(): free pages above the reserves, plus the part
-	// of the page cache (none yet) and of the reclaimable slab that
-	// reclaim could free — half of it, or all but the low watermarks'
-	// worth; never below 0.
+	// of the page cache and of the reclaimable slab that reclaim could
+	// free — half of each, or all but the low watermarks' worth; never
+	// below 0.
 	var wmarkLow uint64
 	for _, z := range mem.Zones {
 		wmarkLow += z.Low()
 	}
+	us := m.Procs.MemStats()
 	avail := int64(free) - int64(mem.TotalReserve())
+	avail += int64(us.Cached - min(us.Cached/2, wmarkLow))
 	avail += int64(recl - min(recl/2, wmarkLow))
 	available := uint64(max(avail, 0))
 	// vm_commit_limit() with vm.overcommit_ratio 50 and no huge pages.
@@ -261,17 +264,19 @@ func showMeminfo(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 	kb("MemTotal", total)
 	kb("MemFree", free)
 	kb("MemAvailable", available)
+	lru := m.Reclaim.LRU
+	n := func(l reclaim.List) uint64 { return uint64(lru.Len(l)) }
 	kb("Buffers", 0)
-	kb("Cached", 0)
-	kb("SwapCached", 0)
-	kb("Active", 0)
-	kb("Inactive", 0)
-	kb("Active(anon)", 0)
-	kb("Inactive(anon)", 0)
-	kb("Active(file)", 0)
-	kb("Inactive(file)", 0)
-	kb("Unevictable", 0)
-	kb("Mlocked", 0)
+	kb("Cached", us.Cached)
+	kb("SwapCached", us.SwapCached)
+	kb("Active", n(reclaim.ActiveAnon)+n(reclaim.ActiveFile))
+	kb("Inactive", n(reclaim.InactiveAnon)+n(reclaim.InactiveFile))
+	kb("Active(anon)", n(reclaim.ActiveAnon))
+	kb("Inactive(anon)", n(reclaim.InactiveAnon))
+	kb("Active(file)", n(reclaim.ActiveFile))
+	kb("Inactive(file)", n(reclaim.InactiveFile))
+	kb("Unevictable", n(reclaim.Unevictable))
+	kb("Mlocked", us.Mlocked)
 	if m.Layout.HasZone(arch.ZoneHighMem) { // CONFIG_HIGHMEM
 		kb("HighTotal", mem.TotalHigh())
 		kb("HighFree", mem.FreeHigh())
@@ -279,12 +284,12 @@ func showMeminfo(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 		kb("LowFree", free-mem.FreeHigh())
 	}
 	kb("SwapTotal", swap)
-	kb("SwapFree", swap)
-	kb("Dirty", 0)
+	kb("SwapFree", swap-uint64(m.Reclaim.Swap.Used()))
+	kb("Dirty", us.Dirty)
 	kb("Writeback", 0)
-	kb("AnonPages", 0)
-	kb("Mapped", 0)
-	kb("Shmem", 0)
+	kb("AnonPages", us.AnonPages)
+	kb("Mapped", us.Mapped)
+	kb("Shmem", us.Shmem)
 	kb("KReclaimable", recl)
 	kb("Slab", slab)
 	kb("SReclaimable", recl)

@@ -679,7 +679,7 @@ func TestCompleter(t *testing.T) {
 		{"whi", -1, []string{"le"}, 3},                        // a keyword
 		{"my_", -1, []string{"func", "other", "variable"}, 3}, // the session's variables
 		{"print my_v", -1, []string{"ariable"}, 4},
-		{"show ", -1, []string{"buddyinfo", "context", "kmem", "layout", "machine", "maps", "meminfo", "physmem", "pkmap", "ps", "slab", "slabinfo", "smaps", "tlb", "vmallocinfo", "vmstat", "vtop", "zoneinfo"}, 0},
+		{"show ", -1, []string{"buddyinfo", "context", "kmem", "layout", "lru", "machine", "maps", "meminfo", "physmem", "pkmap", "ps", "slab", "slabinfo", "smaps", "swap", "tlb", "vmallocinfo", "vmstat", "vtop", "zoneinfo"}, 0},
 		{"show ma", -1, []string{"chine", "ps"}, 2},
 		{"irq { show c", -1, []string{"ontext"}, 1},
 		{"x = 1; show m", -1, []string{"achine", "aps", "eminfo"}, 1},

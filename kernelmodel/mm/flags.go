@@ -142,6 +142,7 @@ const (
 	MadvDontNeed   = 4
 	MadvDontFork   = 10
 	MadvDoFork     = 11
+	MadvPageout    = 21
 )
 
 // Errno is a system call's error number (include/uapi/asm-generic/errno-base.h).

@@ -493,7 +493,7 @@ func (s *System) Madvise(t *Task, addr, length uint64, advice int) error {
 		return sysErr("madvise", EINVAL, fmt.Sprintf("address %#x is not page aligned", addr))
 	}
 	switch advice {
-	case MadvNormal, MadvRandom, MadvSequential, MadvWillNeed, MadvDontNeed, MadvDontFork, MadvDoFork:
+	case MadvNormal, MadvRandom, MadvSequential, MadvWillNeed, MadvDontNeed, MadvDontFork, MadvDoFork, MadvPageout:
 	default:
 		return sysErr("madvise", EINVAL, fmt.Sprintf("advice %d is not one the model knows", advice))
 	}
@@ -525,6 +525,10 @@ func (s *System) Madvise(t *Task, addr, length uint64, advice int) error {
 				return sysErr("madvise", EINVAL, fmt.Sprintf("MADV_DONTNEED on the locked VMA %s", v))
 			}
 			m.zap(v, start, stop)
+		case MadvPageout:
+			if v.Flags&VMLocked == 0 {
+				s.pageout(m, start, stop)
+			}
 		case MadvWillNeed:
 		default:
 			flags := v.Flags

@@ -301,3 +301,65 @@ func (s *System) CurrentPID() int {
 	}
 	return 0
 }
+
+// MemStats are the user-page counts of /proc/meminfo.
+type MemStats struct {
+	Cached, SwapCached, AnonPages, Mapped, Shmem, Dirty, Mlocked uint64
+}
+
+// MemStats counts the user pages by kind (the node's NR_FILE_PAGES,
+// NR_SWAPCACHE, NR_ANON_MAPPED, NR_FILE_MAPPED, NR_SHMEM, NR_FILE_DIRTY,
+// NR_MLOCK): what /proc/meminfo shows. Its cost follows the user pages.
+func (s *System) MemStats() MemStats {
+	var st MemStats
+	for pfn, meta := range s.pages {
+		mapped := s.Mem.Mapcount(pfn) > 0
+		switch {
+		case meta.anon != nil:
+			if mapped {
+				st.AnonPages++
+			}
+			if meta.swap != 0 {
+				st.SwapCached++
+			}
+		case meta.file != nil:
+			st.Cached++
+			if meta.file.Shmem {
+				st.Shmem++
+			} else if mapped {
+				st.Mapped++
+			}
+			if meta.file.cache[meta.index].dirty {
+				st.Dirty++
+			}
+		}
+		if s.LRU != nil && s.LRU.Which(uint64(pfn)) == reclaim.Unevictable {
+			st.Mlocked++
+		}
+	}
+	return st
+}
+
+// SwapUsers counts, for each process, the PTEs that hold swap entries
+// (MM_SWAPENTS), by pid.
+func (s *System) SwapUsers() []struct {
+	PID   int
+	Comm  string
+	Slots int64
+} {
+	var out []struct {
+		PID   int
+		Comm  string
+		Slots int64
+	}
+	for _, t := range s.tasks {
+		if t.MM != nil && t.MM.Rss[MMSwapEnts] > 0 {
+			out = append(out, struct {
+				PID   int
+				Comm  string
+				Slots int64
+			}{t.PID, t.Comm, t.MM.Rss[MMSwapEnts]})
+		}
+	}
+	return out
+}

@@ -46,6 +46,8 @@ type System struct {
 	Swap *reclaim.Swap
 	// pages is the reverse map's view of each user page.
 	pages map[phys.PFN]*pageMeta
+	// reclaimer reclaims for MADV_PAGEOUT.
+	reclaimer pageouter
 
 	Stats Stats
 

@@ -402,3 +402,24 @@ func (r *Reclaimer) Check() error {
 	}
 	return nil
 }
+
+// PageOut reclaims the given pages now, whatever their age
+// (reclaim_pages() for MADV_PAGEOUT); it returns the pages freed.
+func (r *Reclaimer) PageOut(pfns []uint64) int {
+	freed := 0
+	for _, pfn := range pfns {
+		list := r.LRU.Which(pfn)
+		if list == NoList || list == Unevictable || r.Host.Busy(pfn) || r.Host.IsShmem(pfn) {
+			continue
+		}
+		if r.Host.IsAnon(pfn) && !r.canSwap() {
+			continue
+		}
+		r.Host.Referenced(pfn) // the accessed bits are cleared, not obeyed
+		if r.reclaimPage(pfn, list) {
+			freed++
+			r.Stats.PgstealDirect++
+		}
+	}
+	return freed
+}

@@ -895,7 +895,7 @@ assert output() == "cpu 0: 2 of 2 entries, cr3 init_mm\n  hits 1  misses 3  evic
 # show vmstat on a fresh machine: 261376 free pages (3328 DMA + 225280
 # Normal + 32768 HighMem, pages.mms), no page tables, nothing flushed.
 show vmstat
-assert output() == "nr_free_pages 261376\nnr_page_table_pages 0\npgfree 0\npgfault 0\npgmajfault 0\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 0\nmmsim_tlb_misses 0\nmmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\nmmsim_cow_copies 0\nmmsim_cow_reuses 0\nmmsim_zero_page_maps 0\nmmsim_forks 0\nmmsim_context_switches 0\n"
+assert output() == "nr_free_pages 261376\nnr_page_table_pages 0\npgfree 0\npgfault 0\npgmajfault 0\npswpin 0\npswpout 0\npgactivate 0\npgdeactivate 0\npgrefill 0\npgsteal_kswapd 0\npgsteal_direct 0\npgscan_kswapd 0\npgscan_direct 0\nallocstall 0\nkswapd_wakeups 0\noom_kill 0\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 0\nmmsim_tlb_misses 0\nmmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\nmmsim_cow_copies 0\nmmsim_cow_reuses 0\nmmsim_zero_page_maps 0\nmmsim_forks 0\nmmsim_context_switches 0\n"
 # vmalloc(4K) takes a HighMem page, the slab pages of its vm_struct
 # (kmalloc-64), vmap_area and page array (kmalloc-8), and a PTE table: 5
 # pages. vfree gives back the page (the slabs keep theirs): pgfree 1.
@@ -904,7 +904,7 @@ touch v
 touch v
 vfree(v)
 show vmstat
-assert output() == "nr_free_pages 261372\nnr_page_table_pages 1\npgfree 1\npgfault 0\npgmajfault 0\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 1\nmmsim_tlb_misses 1\nmmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\nmmsim_cow_copies 0\nmmsim_cow_reuses 0\nmmsim_zero_page_maps 0\nmmsim_forks 0\nmmsim_context_switches 0\n"
+assert output() == "nr_free_pages 261372\nnr_page_table_pages 1\npgfree 1\npgfault 0\npgmajfault 0\npswpin 0\npswpout 0\npgactivate 0\npgdeactivate 0\npgrefill 0\npgsteal_kswapd 0\npgsteal_direct 0\npgscan_kswapd 0\npgscan_direct 0\nallocstall 0\nkswapd_wakeups 0\noom_kill 0\nnr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\nmmsim_tlb_hits 1\nmmsim_tlb_misses 1\nmmsim_tlb_invlpg 0\nmmsim_tlb_full_flushes 0\nmmsim_cow_copies 0\nmmsim_cow_reuses 0\nmmsim_zero_page_maps 0\nmmsim_forks 0\nmmsim_context_switches 0\n"
 show vmstat 0 ### `show vmstat takes no arguments`
 ---
 show vmallocinfo 0 ### `show vmallocinfo takes no arguments`
