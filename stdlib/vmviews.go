@@ -131,7 +131,13 @@ func showVtop(h *Host, th *runtime.Thread, args []runtime.ShowArg) error {
 		fmt.Fprintf(&b, "  %3s: %0*x => %x   [index %d]\n", s.Name, w, virt(s.EntryAddr), uint64(s.Entry), s.Index)
 	}
 	if !walk.Mapped {
-		fmt.Fprintf(&b, "\n(not mapped: %s)\n", walk.Reason)
+		if e := pt.UserEntry(g, va); task != nil && e != 0 {
+			if typ, off, ok := pt.F.DecodeSwap(e); ok {
+				fmt.Fprintf(&b, "\n  SWAP: %s  OFFSET: %d   (swap type %d, slot %d of /swapfile, %d users)\n", "/swapfile", off, typ, off, m.Reclaim.Swap.Count(off))
+			}
+		} else {
+			fmt.Fprintf(&b, "\n(not mapped: %s)\n", walk.Reason)
+		}
 		if task != nil {
 			userVMA(&b, m, task, addr, w)
 		}
