@@ -16,8 +16,11 @@ type pageMeta struct {
 	anon  *AnonVMA // PageAnon: the anon_vma of the VMA it was faulted in
 	file  *File    // else the file (page-cache or shmem page)
 	index uint64   // the page's offset in pages (linear_page_index())
-	// swap is the slot of the swap cache the page is in, or 0.
-	swap uint64
+	// swap is the slot of the swap cache the page is in, or 0; written
+	// says the slot holds the page's data (it was read from there, or
+	// written out), so reclaim need not write it again.
+	swap    uint64
+	written bool
 }
 
 // track records a new user page and puts it on an LRU list
@@ -206,7 +209,7 @@ func (s *System) AddToSwapCache(pfn, slot uint64) {
 	s.Mem.GetPage(phys.PFN(pfn))
 	s.Swap.AddCache(slot, pfn)
 	if meta := s.pages[phys.PFN(pfn)]; meta != nil {
-		meta.swap = slot
+		meta.swap, meta.written = slot, false
 	}
 }
 
@@ -229,7 +232,9 @@ func (s *System) SwapOut(pfn uint64) {
 	if meta == nil || meta.swap == 0 {
 		return
 	}
-	s.Swap.Write(meta.swap, s.Mem.Frame(p))
+	if !meta.written {
+		s.Swap.Write(meta.swap, s.Mem.Frame(p))
+	}
 	s.dropSwapCache(p, meta.swap)
 	s.gen++
 }
@@ -362,4 +367,12 @@ func (s *System) SwapUsers() []struct {
 		}
 	}
 	return out
+}
+
+// SwapSlot implements reclaim.Host.
+func (s *System) SwapSlot(pfn uint64) uint64 {
+	if meta := s.pages[phys.PFN(pfn)]; meta != nil {
+		return meta.swap
+	}
+	return 0
 }

@@ -68,7 +68,7 @@ func (m *MM) doSwapPage(t *Task, v *VMA, page uint64, e pgtable.Entry, write boo
 				av = av.Parent
 			}
 		}
-		s.track(pfn, pageMeta{anon: av, index: v.pgoffAt(page), swap: slot}, v.Flags&VMLocked != 0)
+		s.track(pfn, pageMeta{anon: av, index: v.pgoffAt(page), swap: slot, written: true}, v.Flags&VMLocked != 0)
 		major = true
 	}
 	if err := s.Mem.GetPage(pfn); err != nil {

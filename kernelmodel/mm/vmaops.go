@@ -316,5 +316,10 @@ func (m *MM) dropEntry(v *VMA, va uint64, old pgtableEntry) {
 	if v.File != nil && old&dirtyBit != 0 && v.Flags&VMShared != 0 {
 		v.File.markDirty(v.pgoffAt(va))
 	}
+	// free_swap_cache(): a page whose last mapping goes leaves the swap
+	// cache when no swap entry uses its slot any more.
+	if meta := s.pages[phys.PFN(pfn)]; meta != nil && meta.swap != 0 && s.Mem.Mapcount(phys.PFN(pfn)) == 0 && s.Swap.Count(meta.swap) == 1 {
+		s.dropSwapCache(phys.PFN(pfn), meta.swap)
+	}
 	s.putPage(phys.PFN(pfn))
 }

@@ -25,6 +25,8 @@ type Host interface {
 	// AddToSwapCache is add_to_swap(): the anonymous page joins the
 	// swap cache under slot.
 	AddToSwapCache(pfn, slot uint64)
+	// SwapSlot is the slot of the swap cache the page is in, or 0.
+	SwapSlot(pfn uint64) uint64
 	// Unmap is try_to_unmap(): the PTEs give way to the swap entry of
 	// slot (0: none, a file page). false: a VM_LOCKED mapping.
 	Unmap(pfn, slot uint64) bool
@@ -256,6 +258,16 @@ func (r *Reclaimer) countSteal(direct bool) {
 // swap slot, a dirty file page is written back, a clean one dropped.
 func (r *Reclaimer) reclaimPage(pfn uint64, list List) bool {
 	if r.Host.IsAnon(pfn) {
+		// A page still in the swap cache (read back and not written
+		// since) needs no new slot: its data is there already.
+		if slot := r.Host.SwapSlot(pfn); slot != 0 {
+			if !r.Host.Unmap(pfn, slot) {
+				r.LRU.Move(pfn, Unevictable)
+				return false
+			}
+			r.Host.SwapOut(pfn)
+			return true
+		}
 		slot, ok := r.Swap.Alloc()
 		if !ok {
 			r.LRU.Move(pfn, activeOf(list))
