@@ -63,6 +63,8 @@ const statementsHelp = `statements (one per line, or separated by ;):
   p = spawn("name")  fork  exec "name"  exit  wait  switch PID   processes (current, task(pid))
   touch ADDR [read|write|exec]  write ADDR V  read(ADDR)         memory access; user addresses fault
   syscall(NR, args...)  syscall   regs.eax = 45                  system calls by number; registers
+  kswapd  swapon()  swapoff()  mlock(a, n)  oom_score_adj(pid, v)  reclaim and swap
+  replay_refs("lru", 3, [7, 0, 1, 2])                            textbook page replacement
 `
 
 func helpText(topic string) string {
