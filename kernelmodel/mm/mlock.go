@@ -95,11 +95,7 @@ func (s *System) Mlock(t *Task, addr, length uint64, lock bool) error {
 				if lock {
 					s.LRU.Move(pfn, reclaim.Unevictable)
 				} else if s.LRU.Which(pfn) == reclaim.Unevictable {
-					list := reclaim.InactiveFile
-					if meta := s.pages[phys.PFN(pfn)]; meta != nil && (meta.anon != nil || meta.file != nil && meta.file.Shmem) {
-						list = reclaim.InactiveAnon
-					}
-					s.LRU.Move(pfn, list)
+					s.LRU.Move(pfn, inactiveList(s.pages[phys.PFN(pfn)]))
 				}
 			}
 			return e

@@ -36,14 +36,21 @@ func (s *System) track(pfn phys.PFN, meta pageMeta, locked bool) {
 	if s.LRU == nil {
 		return
 	}
-	list := reclaim.InactiveFile
-	switch {
-	case locked:
+	list := inactiveList(&m)
+	if locked {
 		list = reclaim.Unevictable
-	case meta.anon != nil || meta.file != nil && meta.file.Shmem:
-		list = reclaim.InactiveAnon
 	}
 	s.LRU.Add(uint64(pfn), list)
+}
+
+// inactiveList is the inactive list of a page's type: swap-backed pages
+// (anonymous and shmem) on the anon lists, the page cache's on the file
+// lists.
+func inactiveList(meta *pageMeta) reclaim.List {
+	if meta != nil && (meta.anon != nil || meta.file != nil && meta.file.Shmem) {
+		return reclaim.InactiveAnon
+	}
+	return reclaim.InactiveFile
 }
 
 // putPage drops a reference to a user page (put_page()); with the last
