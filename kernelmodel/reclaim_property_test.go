@@ -273,18 +273,16 @@ func (st *rpState) step() string {
 		return "pageout"
 	case x < 85:
 		// kswapd as an allocation of a user page wakes it, for its
-		// highest zone.
-		// TODO(model): the kswapd statement wakes it with no zone
-		// (Reclaimer.Wake(nil), pgdat_balanced() over every zone); then
-		// Reclaimer.balanced() calls Zone.WatermarkOK(..., nil), which
-		// dereferences the nil zone: mmsim panics. Expected: kswapd
-		// reclaims until some populated zone is above HIGH and returns
-		// the pages freed.
-		highest, err := st.m.Phys.GFPZone(phys.GFPHighUserMovable)
-		if err != nil {
-			st.t.Fatal(err)
+		// highest zone, or as the kswapd statement does, for the node.
+		if st.r.Intn(2) == 0 {
+			highest, err := st.m.Phys.GFPZone(phys.GFPHighUserMovable)
+			if err != nil {
+				st.t.Fatal(err)
+			}
+			st.m.Reclaim.Wake(highest)
+		} else {
+			st.m.Reclaim.Wake(nil)
 		}
-		st.m.Reclaim.Wake(highest)
 		st.m.Reclaim.Kswapd()
 		st.seen["kswapd"]++
 		return "kswapd"

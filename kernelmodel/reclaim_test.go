@@ -661,15 +661,13 @@ func TestReclaimFilePages(t *testing.T) {
 			if l := m.Reclaim.LRU.Which(pfn); l != reclaim.InactiveFile {
 				t.Fatalf("after munmap the page is on %s", l)
 			}
-			// TODO(model): zap_present_folio_ptes() (munmap, exit) calls
-			// folio_mark_accessed() for a file page whose PTE was young,
-			// so a page read through the mapping and then unmapped has
-			// PG_referenced set (and one already referenced is
-			// activated). The model's MM.dropEntry() does not: expected
-			// m.Reclaim.LRU.Referenced(pfn) == true, got false.
-			//   if !m.Reclaim.LRU.Referenced(pfn) {
-			//   	t.Fatalf("a young file PTE was zapped and the page is not PG_referenced")
-			//   }
+			// zap_present_folio_ptes() (munmap, exit) calls
+			// folio_mark_accessed() for a file page whose PTE was young:
+			// the page read through the mapping and then unmapped is
+			// PG_referenced.
+			if !m.Reclaim.LRU.Referenced(pfn) {
+				t.Fatalf("a young file PTE was zapped and the page is not PG_referenced")
+			}
 		})
 	}
 }
@@ -1019,22 +1017,18 @@ func TestReclaimOOM(t *testing.T) {
 		{"swap entries count", "x86 mem=16M swap=4M",
 			[]rclOOMProc{{name: "swapped", pages: 1000, pageout: true}, {name: "resident", pages: 700}, {name: "grower", pages: 10, adj: -1000}}, 2, 0},
 		{"oom_score_adj 1000", "x86_64 mem=32M",
-			[]rclOOMProc{{name: "marked", pages: 20, adj: 1000}, {name: "hog", pages: 2000}}, 1, 0},
+			[]rclOOMProc{{name: "marked", pages: 500, adj: 1000}, {name: "hog", pages: 2000}}, 1, 0},
 		{"the allocating task itself", "x86 mem=16M",
 			[]rclOOMProc{{name: "small", pages: 100}, {name: "hog", pages: 100}}, 1, 1},
 		{"the allocating task itself, with swap", "x86 mem=16M swap=2M",
 			[]rclOOMProc{{name: "small", pages: 100}, {name: "hog", pages: 100}}, 1, 1},
 		{"nothing may be killed", "x86 mem=16M",
 			[]rclOOMProc{{name: "keeper", pages: 100, adj: -1000}}, 0, -1},
-		// TODO(model): on a tie oom_evaluate_task() keeps the task it
-		// meets last (it skips only points < chosen_points, and
-		// for_each_process() goes in creation order): two processes of
-		// equal badness lose the younger one. Reclaimer.OOM (and spec
-		// 16.6) give the tie to the lowest pid. Two twins of the same
-		// size with a protected allocator: the kernel kills "twin2"
-		// (pid 2), the model "twin1" (pid 1).
-		// {"a tie goes to the later process", "x86 mem=16M",
-		// 	[]rclOOMProc{{name: "twin1", pages: 1200}, {name: "twin2", pages: 1200}, {name: "grower", pages: 10, adj: -1000}}, 2, 1},
+		// On a tie oom_evaluate_task() keeps the task it meets last (it
+		// skips only points < chosen_points, and for_each_process() goes
+		// in creation order): of two twins the younger dies.
+		{"a tie goes to the later process", "x86 mem=16M",
+			[]rclOOMProc{{name: "twin1", pages: 1200}, {name: "twin2", pages: 1200}, {name: "grower", pages: 10, adj: -1000}}, 2, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := rclBoot(t, tc.line)
@@ -1355,16 +1349,11 @@ func TestReclaimMlockShared(t *testing.T) {
 				t.Fatal(err)
 			}
 			rclCheck(t, m, "munlock of an unlocked range")
-			// TODO(model): the page is still mapped by pid
-			// locker.PID's VM_LOCKED VMA, so it stays unevictable
-			// (and counts in Mlocked); System.Mlock(lock=false) moves
-			// every unevictable page of the range to inactive_anon
-			// whether or not the VMA was locked or another VMA still
-			// locks the page. Expected unevictable, got inactive_anon.
-			//   if l := m.Reclaim.LRU.Which(pfn); l != reclaim.Unevictable {
-			//   	t.Fatalf("pid %d's munlock moved a page pid %d locks to %s", other.PID, locker.PID, l)
-			//   }
-			t.Logf("pid %d locks the page; pid %d unlocked its own, unlocked, range", locker.PID, other.PID)
+			// The page is still mapped by the locker's VM_LOCKED VMA:
+			// it stays unevictable.
+			if l := m.Reclaim.LRU.Which(pfn); l != reclaim.Unevictable {
+				t.Fatalf("pid %d's munlock moved a page pid %d locks to %s", other.PID, locker.PID, l)
+			}
 			// Whatever list it is on, reclaim does not take it.
 			m.Reclaim.ShrinkNode(1000, false)
 			rclCheck(t, m, "shrink")
@@ -1584,22 +1573,15 @@ func TestReclaimBadness(t *testing.T) {
 		{reclaim.Victim{RSS: 50, ScoreAdj: 1000}, 256000, 50 + 1000*256, true},
 		{reclaim.Victim{RSS: 0, Swap: 7}, 4000, 7, true},
 		{reclaim.Victim{RSS: 100, ScoreAdj: -20}, 4000, 100 - 20*4, true},
-		// TODO(model): oom_badness() normalizes with adj *= totalpages /
-		// 1000, dividing first: on 3328 pages adj 300 adds 300*3 = 900,
-		// so {RSS: 50, ScoreAdj: 300} on 3328 pages is 950; Badness
-		// multiplies first (300*3328/1000 = 998) and gives 1048. With
-		// a process of 1000 resident pages the kernel kills that one,
-		// the model the marked one.
-		// {reclaim.Victim{RSS: 50, ScoreAdj: 300}, 3328, 950, true},
-		//
-		// TODO(model): since Linux 5.9 oom_badness() returns the points
-		// as they are, negative ones too (commit "mm, oom: make the
-		// calculation of oom badness more accurate" removed the clamp
-		// to 1), and oom_evaluate_task() keeps the highest: {RSS: 100,
-		// ScoreAdj: -500} on 4000 pages is 100 - 2000 = -1900; Badness
-		// clamps to 1, so two such processes tie and the lowest pid
-		// goes, where the kernel kills the one with more points.
-		// {reclaim.Victim{RSS: 100, ScoreAdj: -500}, 4000, -1900, true},
+		// The normalization divides first: on 3328 pages adj 300 adds
+		// 300*3 = 900, not 300*3328/1000 = 998.
+		{reclaim.Victim{RSS: 50, ScoreAdj: 300}, 3328, 950, true},
+		{reclaim.Victim{RSS: 10, ScoreAdj: 1000}, 999, 10, true},
+		// Since Linux 5.9 the points are returned as they are, negative
+		// ones too (no clamp to 1): oom_evaluate_task() keeps the
+		// highest.
+		{reclaim.Victim{RSS: 100, ScoreAdj: -500}, 4000, -1900, true},
+		{reclaim.Victim{RSS: 50, ScoreAdj: -999}, 4000, 50 - 999*4, true},
 	} {
 		got, ok := reclaim.Badness(tc.v, tc.total)
 		if ok != tc.ok || ok && got != tc.want {

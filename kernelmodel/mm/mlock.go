@@ -94,7 +94,7 @@ func (s *System) Mlock(t *Task, addr, length uint64, lock bool) error {
 			if pfn, ok := s.pfnOf(e); ok && s.LRU != nil {
 				if lock {
 					s.LRU.Move(pfn, reclaim.Unevictable)
-				} else if s.LRU.Which(pfn) == reclaim.Unevictable {
+				} else if s.LRU.Which(pfn) == reclaim.Unevictable && !s.lockedElsewhere(phys.PFN(pfn)) {
 					s.LRU.Move(pfn, inactiveList(s.pages[phys.PFN(pfn)]))
 				}
 			}
@@ -173,4 +173,15 @@ const EBUSY Errno = 16
 
 func init() {
 	errnoNames[EBUSY] = [2]string{"EBUSY", "Device or resource busy"}
+}
+
+// lockedElsewhere reports whether a VM_LOCKED VMA still maps the page
+// (munlock_folio() leaves such a page mlocked).
+func (s *System) lockedElsewhere(pfn phys.PFN) bool {
+	locked := false
+	s.mappings(pfn, func(v *VMA, _ uint64, _ pgtable.Entry) bool {
+		locked = v.Flags&VMLocked != 0
+		return !locked
+	})
+	return locked
 }

@@ -2,7 +2,9 @@ package mm
 
 import (
 	"mmsim/kernelmodel/arch"
+	"mmsim/kernelmodel/pgtable"
 	"mmsim/kernelmodel/phys"
+	"mmsim/kernelmodel/reclaim"
 )
 
 // The VMA operations of mm/vma.c: insert with merging, split, remove,
@@ -315,6 +317,18 @@ func (m *MM) dropEntry(v *VMA, va uint64, old pgtableEntry) {
 	m.addRss(kind, -1)
 	if v.File != nil && old&dirtyBit != 0 && v.Flags&VMShared != 0 {
 		v.File.markDirty(v.pgoffAt(va))
+	}
+	// zap_present_folio_ptes(): a young PTE of a file page marks the page
+	// accessed (folio_mark_accessed()): PG_referenced, or activation when
+	// it was referenced already.
+	if old&pgtable.Accessed != 0 && s.LRU != nil && v.IsCachePage(va, pfn) {
+		switch l := s.LRU.Which(pfn); {
+		case l == reclaim.InactiveFile && s.LRU.Referenced(pfn):
+			s.LRU.Move(pfn, reclaim.ActiveFile)
+			s.LRU.SetReferenced(pfn, false)
+		case l != reclaim.NoList:
+			s.LRU.SetReferenced(pfn, true)
+		}
 	}
 	// free_swap_cache(): a page whose last mapping goes leaves the swap
 	// cache when no swap entry uses its slot any more.

@@ -327,6 +327,14 @@ func (r *Reclaimer) balanced(highest *phys.Zone) bool {
 func (r *Reclaimer) Kswapd() int {
 	highest := r.highest
 	r.woken, r.highest = false, nil
+	if highest == nil {
+		// Woken by hand: balanced means over the whole node.
+		for _, z := range r.Mem.Zones {
+			if z.Populated() {
+				highest = z
+			}
+		}
+	}
 	r.Stats.KswapdRuns++
 	freed := 0
 	for !r.balanced(highest) {
@@ -351,16 +359,17 @@ func Badness(v Victim, totalPages uint64) (int64, bool) {
 	if v.ScoreAdj <= -1000 {
 		return 0, false
 	}
+	// adj is normalised to the machine first (adj *= totalpages / 1000),
+	// and since Linux 5.9 the points are returned as they are, negative
+	// ones too.
 	points := v.RSS + v.Swap + v.PgtablePages
-	points += int64(v.ScoreAdj) * int64(totalPages) / 1000
-	if points < 1 {
-		points = 1
-	}
+	points += int64(v.ScoreAdj) * (int64(totalPages) / 1000)
 	return points, true
 }
 
 // OOM is out_of_memory(): the task with the highest badness is killed
-// (the lowest pid on a tie), with the kernel's report. The killed task's
+// (the latest pid on a tie, as oom_evaluate_task() keeps the last of
+// equals), with the kernel's report. The killed task's
 // memory is freed at once (as the OOM reaper would). If the allocating
 // task itself is chosen, the allocation fails with an *OOMKilled and the
 // task is killed after it.
@@ -373,7 +382,9 @@ func (r *Reclaimer) OOM(comm string, gfp phys.GFP, order int, totalPages uint64)
 		v := &vs[i]
 		v.ScoreAdj = r.OOMScoreAdj[v.PID]
 		pts, ok := Badness(*v, totalPages)
-		if ok && (best == nil || pts > bestPts) {
+		// oom_evaluate_task() skips only fewer points, so of equals the
+		// task it meets last (for_each_process(): creation order) wins.
+		if ok && (best == nil || pts >= bestPts) {
 			best, bestPts = v, pts
 		}
 	}

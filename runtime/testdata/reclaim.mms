@@ -188,15 +188,35 @@ o = output()
 assert not ("kswapd_wakeups 0\n" in o or "pgsteal_kswapd 0\n" in o or "pswpout 0\n" in o), o
 z = zone("DMA")
 assert z.free > z.high, z.free
-# TODO(model): the kswapd statement (kswapd(), meant to return the pages
-# it freed) panics mmsim: it wakes kswapd with no highest zone
-# (Reclaimer.Wake(nil)) and Reclaimer.balanced() then calls
-# Zone.WatermarkOK(0, WmarkHigh, nil), a nil dereference. Expected
-# (balance_pgdat() for pgdat_balanced() over every zone):
-#   freed = kswapd()
-#   assert type(freed) == "int" and freed >= 0
-#   show lru
-#   assert "kswapd runs " in output()
+# The kswapd statement runs it now, for the whole node, and returns the
+# pages it freed: nothing while a zone is above HIGH.
+freed = kswapd()
+assert type(freed) == "int" and freed == 0, freed
+show lru
+assert "kswapd runs " in output()
+---
+# An allocation without __GFP_KSWAPD_RECLAIM does not wake kswapd: kernel
+# pages taken that way bring the zone below LOW and nothing happens. The
+# kswapd statement runs it now, for the whole node: it reclaims until a
+# zone is above HIGH (a batch of 32 here) and returns the pages it freed.
+machine x86 mem=8M swap=8M
+p = spawn("a")
+a = mmap(0, 600 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS)
+for i in 0..600 { write a + i * PAGE_SIZE, 1 }
+z = zone("DMA")
+while z.free > z.low { alloc_pages(__GFP_NOWARN, 0) }
+show lru
+assert "kswapd runs 0," in output()
+freed = kswapd()
+assert freed == 32 and z.free > z.high, freed
+show lru
+o = output()
+assert "kswapd runs 1, pages scanned " in o and "stolen 32 (kswapd) 0 (direct)" in o, o
+show swap
+# Every page it freed went to swap.
+assert "swap on: 32 of 2047 slots in use" in output()
+# Balanced now: a second run frees nothing.
+assert kswapd() == 0
 ---
 # expect oom: on a machine without swap a process that writes more than
 # memory holds is the OOM killer's choice: its fault fails with "out of
