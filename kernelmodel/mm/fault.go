@@ -194,7 +194,9 @@ func (m *MM) expandStack(v *VMA, addr uint64) string {
 // private writable mappings start read-only (PAGE_COPY) and get write
 // permission from the fault.
 func pteFlags(v *VMA, writable bool) pgtable.Entry {
-	e := pgtable.Present | pgtable.User
+	// x86's protection_map (PAGE_COPY, PAGE_SHARED ...) includes
+	// _PAGE_ACCESSED: a PTE is born young.
+	e := pgtable.Present | pgtable.User | pgtable.Accessed
 	if writable {
 		e |= pgtable.RW
 	}
