@@ -101,25 +101,32 @@ func (s *System) Check() error {
 		}
 	}
 	swapCached := map[uint64]bool{}
-	for pfn, meta := range s.pages {
+	var metaErr error
+	s.pages.Each(func(pfn uint64, meta pageMeta) {
+		if metaErr != nil {
+			return
+		}
 		if meta.swap != 0 {
-			swapCached[uint64(pfn)] = true
-			if got, ok := s.Swap.Cached(meta.swap); !ok || got != uint64(pfn) {
-				return bug.Violation("swap-cache", "pfn %#x says it is in the swap cache for slot %d, the cache says otherwise", uint64(pfn), meta.swap)
+			swapCached[pfn] = true
+			if got, ok := s.Swap.Cached(meta.swap); !ok || got != pfn {
+				metaErr = bug.Violation("swap-cache", "pfn %#x says it is in the swap cache for slot %d, the cache says otherwise", pfn, meta.swap)
 			}
 		}
-		if s.LRU != nil && s.LRU.Which(uint64(pfn)) < 0 {
-			return bug.Violation("lru", "user pfn %#x is on no LRU list", uint64(pfn))
+		if s.LRU != nil && s.LRU.Which(pfn) < 0 {
+			metaErr = bug.Violation("lru", "user pfn %#x is on no LRU list", pfn)
 		}
+	})
+	if metaErr != nil {
+		return metaErr
 	}
-	if s.LRU != nil && s.LRU.Total() != len(s.pages) {
-		return bug.Violation("lru", "%d pages are on the LRU lists, %d user pages exist", s.LRU.Total(), len(s.pages))
+	if s.LRU != nil && s.LRU.Total() != s.pages.Len() {
+		return bug.Violation("lru", "%d pages are on the LRU lists, %d user pages exist", s.LRU.Total(), s.pages.Len())
 	}
 	for pfn, n := range refs {
 		if cached[pfn] {
 			continue
 		}
-		if s.pages[phys.PFN(pfn)] == nil {
+		if s.meta(phys.PFN(pfn)) == nil {
 			return bug.Violation("lru", "mapped user pfn %#x is not in the reverse map", pfn)
 		}
 		if swapCached[pfn] {

@@ -377,7 +377,7 @@ func (m *MM) doWP(t *Task, v *VMA, page uint64, e pgtable.Entry) error {
 	cached := !zero && v.File != nil && v.File.cache[v.pgoffAt(page)].pfn == uint64(pfn)
 	// wp_can_reuse_anon_folio() first drops the swap cache's reference
 	// when the swap slot has no other user.
-	if meta := s.pages[pfn]; !zero && !cached && meta != nil && meta.swap != 0 && s.Swap.Count(meta.swap) == 1 {
+	if meta := s.meta(pfn); !zero && !cached && meta != nil && meta.swap != 0 && s.Swap.Count(meta.swap) == 1 {
 		s.dropSwapCache(pfn, meta.swap)
 	}
 	if !zero && !cached && s.Mem.Refcount(pfn) == 1 {

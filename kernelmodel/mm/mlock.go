@@ -95,7 +95,7 @@ func (s *System) Mlock(t *Task, addr, length uint64, lock bool) error {
 				if lock {
 					s.LRU.Move(pfn, reclaim.Unevictable)
 				} else if s.LRU.Which(pfn) == reclaim.Unevictable && !s.lockedElsewhere(phys.PFN(pfn)) {
-					s.LRU.Move(pfn, inactiveList(s.pages[phys.PFN(pfn)]))
+					s.LRU.Move(pfn, inactiveList(s.meta(phys.PFN(pfn))))
 				}
 			}
 			return e

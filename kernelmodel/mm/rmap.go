@@ -28,11 +28,8 @@ type pageMeta struct {
 // folio_add_lru()): new pages start inactive; pages of a VM_LOCKED VMA
 // are unevictable.
 func (s *System) track(pfn phys.PFN, meta pageMeta, locked bool) {
-	if s.pages == nil {
-		s.pages = map[phys.PFN]*pageMeta{}
-	}
+	s.pages.Set(uint64(pfn), meta)
 	m := meta
-	s.pages[pfn] = &m
 	if s.LRU == nil {
 		return
 	}
@@ -57,7 +54,7 @@ func inactiveList(meta *pageMeta) reclaim.List {
 // one the page leaves the LRU and the reverse map and is freed.
 func (s *System) putPage(pfn phys.PFN) {
 	if s.Mem.Refcount(pfn) == 1 {
-		delete(s.pages, pfn)
+		s.pages.Delete(uint64(pfn))
 		if s.LRU != nil {
 			s.LRU.Del(uint64(pfn))
 		}
@@ -69,7 +66,7 @@ func (s *System) putPage(pfn phys.PFN) {
 // (or its file's), at the address its index gives in each
 // (rmap_walk_anon(), rmap_walk_file()). f returns false to stop.
 func (s *System) mappings(pfn phys.PFN, f func(v *VMA, va uint64, e pgtable.Entry) bool) {
-	meta := s.pages[pfn]
+	meta := s.meta(pfn)
 	if meta == nil {
 		return
 	}
@@ -98,13 +95,13 @@ func (s *System) mappings(pfn phys.PFN, f func(v *VMA, va uint64, e pgtable.Entr
 // IsAnon implements reclaim.Host: PageAnon (shmem pages are swap-backed
 // but belong to their object).
 func (s *System) IsAnon(pfn uint64) bool {
-	m := s.pages[phys.PFN(pfn)]
+	m := s.meta(phys.PFN(pfn))
 	return m != nil && m.anon != nil
 }
 
 // IsShmem implements reclaim.Host.
 func (s *System) IsShmem(pfn uint64) bool {
-	m := s.pages[phys.PFN(pfn)]
+	m := s.meta(phys.PFN(pfn))
 	return m != nil && m.file != nil && m.file.Shmem
 }
 
@@ -135,7 +132,7 @@ func (s *System) Referenced(pfn uint64) (refs int, exec, locked bool) {
 // Dirty implements reclaim.Host: folio_test_dirty() after the PTEs'
 // dirty bits were moved to the page (folio_mkclean() on writeback).
 func (s *System) Dirty(pfn uint64) bool {
-	meta := s.pages[phys.PFN(pfn)]
+	meta := s.meta(phys.PFN(pfn))
 	if meta == nil {
 		return false
 	}
@@ -199,7 +196,7 @@ func (s *System) Unmap(pfn uint64, slot uint64) bool {
 func (s *System) Busy(pfn uint64) bool {
 	p := phys.PFN(pfn)
 	want := s.Mem.Mapcount(p)
-	if meta := s.pages[p]; meta != nil {
+	if meta := s.meta(p); meta != nil {
 		if meta.file != nil {
 			want++
 		}
@@ -215,7 +212,7 @@ func (s *System) Busy(pfn uint64) bool {
 func (s *System) AddToSwapCache(pfn, slot uint64) {
 	s.Mem.GetPage(phys.PFN(pfn))
 	s.Swap.AddCache(slot, pfn)
-	if meta := s.pages[phys.PFN(pfn)]; meta != nil {
+	if meta := s.meta(phys.PFN(pfn)); meta != nil {
 		meta.swap, meta.written = slot, false
 	}
 }
@@ -223,7 +220,7 @@ func (s *System) AddToSwapCache(pfn, slot uint64) {
 // AbortSwap implements reclaim.Host: a page that stayed mapped leaves the
 // swap cache again.
 func (s *System) AbortSwap(pfn uint64) {
-	meta := s.pages[phys.PFN(pfn)]
+	meta := s.meta(phys.PFN(pfn))
 	if meta == nil || meta.swap == 0 {
 		return
 	}
@@ -235,7 +232,7 @@ func (s *System) AbortSwap(pfn uint64) {
 // freed (__remove_mapping()); the PTEs keep the slot.
 func (s *System) SwapOut(pfn uint64) {
 	p := phys.PFN(pfn)
-	meta := s.pages[p]
+	meta := s.meta(p)
 	if meta == nil || meta.swap == 0 {
 		return
 	}
@@ -249,7 +246,7 @@ func (s *System) SwapOut(pfn uint64) {
 // WriteBack implements reclaim.Host: a dirty file page is written to its
 // file and is clean again.
 func (s *System) WriteBack(pfn uint64) {
-	meta := s.pages[phys.PFN(pfn)]
+	meta := s.meta(phys.PFN(pfn))
 	if meta == nil || meta.file == nil {
 		return
 	}
@@ -264,7 +261,7 @@ func (s *System) WriteBack(pfn uint64) {
 // the file's written pages).
 func (s *System) DropFile(pfn uint64) {
 	p := phys.PFN(pfn)
-	meta := s.pages[p]
+	meta := s.meta(p)
 	if meta == nil || meta.file == nil {
 		return
 	}
@@ -324,7 +321,8 @@ type MemStats struct {
 // NR_MLOCK): what /proc/meminfo shows. Its cost follows the user pages.
 func (s *System) MemStats() MemStats {
 	var st MemStats
-	for pfn, meta := range s.pages {
+	s.pages.Each(func(pfnv uint64, meta pageMeta) {
+		pfn := phys.PFN(pfnv)
 		mapped := s.Mem.Mapcount(pfn) > 0
 		switch {
 		case meta.anon != nil:
@@ -348,7 +346,7 @@ func (s *System) MemStats() MemStats {
 		if s.LRU != nil && s.LRU.Which(uint64(pfn)) == reclaim.Unevictable {
 			st.Mlocked++
 		}
-	}
+	})
 	return st
 }
 
@@ -378,8 +376,13 @@ func (s *System) SwapUsers() []struct {
 
 // SwapSlot implements reclaim.Host.
 func (s *System) SwapSlot(pfn uint64) uint64 {
-	if meta := s.pages[phys.PFN(pfn)]; meta != nil {
+	if meta := s.meta(phys.PFN(pfn)); meta != nil {
 		return meta.swap
 	}
 	return 0
+}
+
+// meta is a user page's reverse-map entry, or nil.
+func (s *System) meta(pfn phys.PFN) *pageMeta {
+	return s.pages.Ptr(uint64(pfn))
 }

@@ -26,7 +26,7 @@ func (s *System) swapPut(slot uint64) {
 func (s *System) dropSwapCache(pfn phys.PFN, slot uint64) {
 	s.Swap.DelCache(slot)
 	s.Swap.Put(slot)
-	if meta := s.pages[pfn]; meta != nil {
+	if meta := s.meta(pfn); meta != nil {
 		meta.swap = 0
 	}
 	s.putPage(pfn)

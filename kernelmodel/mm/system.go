@@ -45,7 +45,7 @@ type System struct {
 	LRU  *reclaim.LRU
 	Swap *reclaim.Swap
 	// pages is the reverse map's view of each user page.
-	pages map[phys.PFN]*pageMeta
+	pages reclaim.PFNMap[pageMeta]
 	// reclaimer reclaims for MADV_PAGEOUT.
 	reclaimer pageouter
 

@@ -332,7 +332,7 @@ func (m *MM) dropEntry(v *VMA, va uint64, old pgtableEntry) {
 	}
 	// free_swap_cache(): a page whose last mapping goes leaves the swap
 	// cache when no swap entry uses its slot any more.
-	if meta := s.pages[phys.PFN(pfn)]; meta != nil && meta.swap != 0 && s.Mem.Mapcount(phys.PFN(pfn)) == 0 && s.Swap.Count(meta.swap) == 1 {
+	if meta := s.meta(phys.PFN(pfn)); meta != nil && meta.swap != 0 && s.Mem.Mapcount(phys.PFN(pfn)) == 0 && s.Swap.Count(meta.swap) == 1 {
 		s.dropSwapCache(phys.PFN(pfn), meta.swap)
 	}
 	s.putPage(phys.PFN(pfn))

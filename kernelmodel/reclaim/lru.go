@@ -31,7 +31,7 @@ func (l List) Active() bool { return l == ActiveAnon || l == ActiveFile }
 // LRU is a node's lruvec: five lists of pages, each with the newest page
 // at the head (lru_add puts pages there; reclaim takes from the tail).
 type LRU struct {
-	nodes map[uint64]*lruNode
+	nodes PFNMap[lruNode]
 	heads [NrLists]*lruNode
 	tails [NrLists]*lruNode
 	lens  [NrLists]int
@@ -46,14 +46,14 @@ type lruNode struct {
 }
 
 // NewLRU returns empty lists.
-func NewLRU() *LRU { return &LRU{nodes: map[uint64]*lruNode{}} }
+func NewLRU() *LRU { return &LRU{} }
 
 // Len is the number of pages on a list.
 func (l *LRU) Len(list List) int { return l.lens[list] }
 
 // Which returns the list a page is on, or NoList.
 func (l *LRU) Which(pfn uint64) List {
-	if n, ok := l.nodes[pfn]; ok {
+	if n := l.nodes.Ptr(pfn); n != nil {
 		return n.list
 	}
 	return NoList
@@ -61,12 +61,12 @@ func (l *LRU) Which(pfn uint64) List {
 
 // Add puts a page at the head of a list (lruvec_add_folio()).
 func (l *LRU) Add(pfn uint64, list List) {
-	if _, ok := l.nodes[pfn]; ok {
+	if l.nodes.Ptr(pfn) != nil {
 		l.Move(pfn, list)
 		return
 	}
-	n := &lruNode{pfn: pfn, list: list}
-	l.nodes[pfn] = n
+	l.nodes.Set(pfn, lruNode{pfn: pfn, list: list})
+	n := l.nodes.Ptr(pfn)
 	l.pushHead(n)
 }
 
@@ -98,15 +98,16 @@ func (l *LRU) unlink(n *lruNode) {
 
 // Del takes a page off its list (lruvec_del_folio()).
 func (l *LRU) Del(pfn uint64) {
-	if n, ok := l.nodes[pfn]; ok {
+	if n := l.nodes.Ptr(pfn); n != nil {
 		l.unlink(n)
-		delete(l.nodes, pfn)
+		l.nodes.Delete(pfn)
 	}
 }
 
 // Move puts a page at the head of another (or the same) list.
 func (l *LRU) Move(pfn uint64, list List) {
-	n, ok := l.nodes[pfn]
+	n := l.nodes.Ptr(pfn)
+	ok := n != nil
 	if !ok {
 		l.Add(pfn, list)
 		return
@@ -118,13 +119,14 @@ func (l *LRU) Move(pfn uint64, list List) {
 
 // Referenced and SetReferenced are PG_referenced.
 func (l *LRU) Referenced(pfn uint64) bool {
-	n, ok := l.nodes[pfn]
+	n := l.nodes.Ptr(pfn)
+	ok := n != nil
 	return ok && n.referenced
 }
 
 // SetReferenced sets or clears PG_referenced.
 func (l *LRU) SetReferenced(pfn uint64, v bool) {
-	if n, ok := l.nodes[pfn]; ok {
+	if n := l.nodes.Ptr(pfn); n != nil {
 		n.referenced = v
 	}
 }
@@ -147,7 +149,7 @@ func (l *LRU) Pages(list List) []uint64 {
 }
 
 // Total is the number of pages on any list.
-func (l *LRU) Total() int { return len(l.nodes) }
+func (l *LRU) Total() int { return l.nodes.Len() }
 
 // Check verifies the lists' links and lengths.
 func (l *LRU) Check() error {
@@ -156,7 +158,7 @@ func (l *LRU) Check() error {
 		n, prev := l.heads[list], (*lruNode)(nil)
 		count := 0
 		for ; n != nil; prev, n = n, n.next {
-			if n.list != list || n.prev != prev || l.nodes[n.pfn] != n {
+			if n.list != list || n.prev != prev || !l.is(n) {
 				return errorf("lru list %s is broken at pfn %#x", list, n.pfn)
 			}
 			count++
@@ -166,8 +168,12 @@ func (l *LRU) Check() error {
 		}
 		seen += count
 	}
-	if seen != len(l.nodes) {
-		return errorf("%d pages are on the lists, %d are known", seen, len(l.nodes))
+	if seen != l.nodes.Len() {
+		return errorf("%d pages are on the lists, %d are known", seen, l.nodes.Len())
 	}
 	return nil
+}
+
+func (l *LRU) is(n *lruNode) bool {
+	return l.nodes.Ptr(n.pfn) == n
 }

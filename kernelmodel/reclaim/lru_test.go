@@ -176,14 +176,14 @@ func TestLRUCheck(t *testing.T) {
 		want    string
 	}{
 		{"length", func(l *LRU) { l.lens[InactiveAnon]++ }, "lru list inactive_anon has 3 pages, counts 4"},
-		{"tail", func(l *LRU) { l.tails[InactiveAnon] = l.nodes[2] }, "lru list inactive_anon has 3 pages"},
-		{"back link", func(l *LRU) { l.nodes[2].prev = nil }, "lru list inactive_anon is broken at pfn 0x2"},
-		{"wrong list field", func(l *LRU) { l.nodes[2].list = ActiveAnon }, "lru list inactive_anon is broken at pfn 0x2"},
-		{"index points elsewhere", func(l *LRU) { l.nodes[2] = &lruNode{pfn: 2, list: InactiveAnon} }, "lru list inactive_anon is broken at pfn 0x2"},
-		{"known but on no list", func(l *LRU) { l.nodes[9] = &lruNode{pfn: 9, list: InactiveFile} }, "3 pages are on the lists, 4 are known"},
+		{"tail", func(l *LRU) { l.tails[InactiveAnon] = l.nodes.Ptr(2) }, "lru list inactive_anon has 3 pages"},
+		{"back link", func(l *LRU) { l.nodes.Ptr(2).prev = nil }, "lru list inactive_anon is broken at pfn 0x2"},
+		{"wrong list field", func(l *LRU) { l.nodes.Ptr(2).list = ActiveAnon }, "lru list inactive_anon is broken at pfn 0x2"},
+		{"index points elsewhere", func(l *LRU) { l.nodes.Set(2, lruNode{pfn: 2, list: InactiveAnon}) }, "lru list inactive_anon is broken at pfn 0x2"},
+		{"known but on no list", func(l *LRU) { l.nodes.Set(9, lruNode{pfn: 9, list: InactiveFile}) }, "3 pages are on the lists, 4 are known"},
 		{"unlinked from the head", func(l *LRU) {
-			l.heads[InactiveAnon] = l.nodes[2]
-			l.nodes[2].prev = nil
+			l.heads[InactiveAnon] = l.nodes.Ptr(2)
+			l.nodes.Ptr(2).prev = nil
 			l.lens[InactiveAnon] = 2
 		}, "2 pages are on the lists, 3 are known"},
 	} {
