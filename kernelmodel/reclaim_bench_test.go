@@ -15,21 +15,7 @@ import (
 // region.
 func rclBenchSetup(b *testing.B, line string, pages uint64) (*kernelmodel.Machine, *mm.Task, uint64) {
 	b.Helper()
-	m, err := kernelmodel.BootLine(line)
-	if err != nil {
-		b.Fatal(err)
-	}
-	prog, err := m.Procs.Program("bench", 0, 0, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := m.Procs.Spawn(prog)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := m.Procs.SwitchTo(p); err != nil {
-		b.Fatal(err)
-	}
+	m, p := procBenchSpawn(b, line)
 	base, err := m.Procs.Mmap(p, mm.MmapArgs{Len: pages * rclPage, Prot: mm.ProtRead | mm.ProtWrite, Flags: mm.MapPrivate | mm.MapAnonymous})
 	if err != nil {
 		b.Fatal(err)

@@ -38,35 +38,19 @@ const (
 // rclBoot boots a machine and checks it.
 func rclBoot(tb testing.TB, line string) *kernelmodel.Machine {
 	tb.Helper()
-	m, err := kernelmodel.BootLine(line)
-	if err != nil {
-		tb.Fatalf("boot %q: %v", line, err)
-	}
-	rclCheck(tb, m, "boot")
-	return m
+	return procBoot(tb, line)
 }
 
 // rclCheck runs every invariant of the machine.
 func rclCheck(tb testing.TB, m *kernelmodel.Machine, step string) {
 	tb.Helper()
-	if err := m.Check(); err != nil {
-		tb.Fatalf("after %s: %v", step, err)
-	}
+	procCheck(tb, m, step)
 }
 
 // rclSpawn starts a process and runs it on the current CPU.
 func rclSpawn(tb testing.TB, m *kernelmodel.Machine, name string) *mm.Task {
 	tb.Helper()
-	prog, err := m.Procs.Program(name, 0, 0, 0)
-	if err != nil {
-		tb.Fatalf("program %q: %v", name, err)
-	}
-	t, err := m.Procs.Spawn(prog)
-	if err != nil {
-		tb.Fatalf("spawn %q: %v", name, err)
-	}
-	rclRun(tb, m, t)
-	return t
+	return procSpawn(tb, m, name)
 }
 
 // rclRun switches the current CPU to t.
