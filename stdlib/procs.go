@@ -424,7 +424,7 @@ func builtinSwitch(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runti
 }
 
 // userPtr is a user address with provenance: what the VMA holding it is.
-func userPtr(m *kernelmodel.Machine, t *mm.Task, addr uint64, what string) runtime.Ptr {
+func userPtr(t *mm.Task, addr uint64, what string) runtime.Ptr {
 	return runtime.Ptr{Addr: addr, Origin: userOrigin{pid: t.PID, what: what}}
 }
 
@@ -465,7 +465,7 @@ func builtinMmap(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime
 			what += " of " + v.File.Path()
 		}
 	}
-	return userPtr(m, t, got, what), nil
+	return userPtr(t, got, what), nil
 }
 
 // rangeCall is a built-in on a range of the running process's memory
@@ -510,7 +510,7 @@ func builtinBrk(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.
 	if err != nil {
 		return nil, err
 	}
-	return userPtr(m, t, m.Procs.Brk(t, addr), "program break"), nil
+	return userPtr(t, m.Procs.Brk(t, addr), "program break"), nil
 }
 
 func builtinSbrk(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {
@@ -530,7 +530,7 @@ func builtinSbrk(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime
 	if delta != 0 && m.Procs.Brk(t, want) != want {
 		return nil, fmt.Errorf("sbrk: ENOMEM (Cannot allocate memory): brk(%#x) failed and the break stays at %#x", want, old)
 	}
-	return userPtr(m, t, old, "program break"), nil
+	return userPtr(t, old, "program break"), nil
 }
 
 func builtinFile(h *Host, m *kernelmodel.Machine, th *runtime.Thread, c *runtime.Call) (runtime.Value, error) {

@@ -365,9 +365,7 @@ func (m *MM) doWP(t *Task, v *VMA, page uint64, e pgtable.Entry) error {
 	va := arch.VirtAddr(page)
 	pfn := phys.PFN(s.PT.F.Addr(e) >> arch.PageShift)
 	if v.Flags&VMShared != 0 {
-		s.PT.EachUser(m.PGD, va, va+arch.PageSize, func(_ arch.VirtAddr, e pgtable.Entry) pgtable.Entry {
-			return e | pgtable.RW | pgtable.Dirty
-		})
+		s.PT.Update(m.PGD, va, pgtable.RW|pgtable.Dirty, 0)
 		if v.File != nil {
 			v.File.markDirty(v.pgoffAt(page))
 		}
@@ -381,9 +379,7 @@ func (m *MM) doWP(t *Task, v *VMA, page uint64, e pgtable.Entry) error {
 		s.dropSwapCache(pfn, meta.swap)
 	}
 	if !zero && !cached && s.Mem.Refcount(pfn) == 1 {
-		s.PT.EachUser(m.PGD, va, va+arch.PageSize, func(_ arch.VirtAddr, e pgtable.Entry) pgtable.Entry {
-			return e | pgtable.RW | pgtable.Dirty
-		})
+		s.PT.Update(m.PGD, va, pgtable.RW|pgtable.Dirty, 0)
 		t.CowReused++
 		s.Stats.CowReuses++
 		return nil
@@ -485,10 +481,8 @@ func (f *File) markDirty(pgoff uint64) {
 
 // pfnOf is the frame of a present, normal PTE.
 func (s *System) pfnOf(e pgtable.Entry) (uint64, bool) {
-	if e&pgtable.Present == 0 || e&pgtable.Special != 0 {
-		return 0, false
-	}
-	return uint64(s.PT.F.Addr(e) >> arch.PageShift), true
+	pfn, ok := s.PT.NormalPFN(e)
+	return uint64(pfn), ok
 }
 
 // rssKind is the RSS counter the frame a VMA maps at va counts in: a

@@ -120,9 +120,7 @@ func (s *System) Referenced(pfn uint64) (refs int, exec, locked bool) {
 		}
 		if e&pgtable.Accessed != 0 {
 			refs++
-			s.PT.EachUser(v.mm.PGD, arch.VirtAddr(va), arch.VirtAddr(va+arch.PageSize), func(_ arch.VirtAddr, e pgtable.Entry) pgtable.Entry {
-				return e &^ pgtable.Accessed
-			})
+			s.PT.Update(v.mm.PGD, arch.VirtAddr(va), 0, pgtable.Accessed)
 		}
 		return true
 	})
@@ -350,25 +348,20 @@ func (s *System) MemStats() MemStats {
 	return st
 }
 
-// SwapUsers counts, for each process, the PTEs that hold swap entries
-// (MM_SWAPENTS), by pid.
-func (s *System) SwapUsers() []struct {
+// SwapUser is a process and the swap entries its PTEs hold.
+type SwapUser struct {
 	PID   int
 	Comm  string
 	Slots int64
-} {
-	var out []struct {
-		PID   int
-		Comm  string
-		Slots int64
-	}
+}
+
+// SwapUsers lists the processes that have swap entries (MM_SWAPENTS),
+// by pid.
+func (s *System) SwapUsers() []SwapUser {
+	var out []SwapUser
 	for _, t := range s.tasks {
 		if t.MM != nil && t.MM.Rss[MMSwapEnts] > 0 {
-			out = append(out, struct {
-				PID   int
-				Comm  string
-				Slots int64
-			}{t.PID, t.Comm, t.MM.Rss[MMSwapEnts]})
+			out = append(out, SwapUser{t.PID, t.Comm, t.MM.Rss[MMSwapEnts]})
 		}
 	}
 	return out

@@ -88,9 +88,7 @@ func (m *MM) doSwapPage(t *Task, v *VMA, page uint64, e pgtable.Entry, write boo
 	}
 	if write && v.Flags&VMWrite != 0 {
 		if s.Mem.Refcount(pfn) == 1 {
-			s.PT.EachUser(m.PGD, arch.VirtAddr(page), arch.VirtAddr(page+arch.PageSize), func(_ arch.VirtAddr, e pgtable.Entry) pgtable.Entry {
-				return e | pgtable.RW | pgtable.Dirty
-			})
+			s.PT.Update(m.PGD, arch.VirtAddr(page), pgtable.RW|pgtable.Dirty, 0)
 		} else if err := m.doWP(t, v, page, s.PT.UserEntry(m.PGD, arch.VirtAddr(page))); err != nil {
 			return major, err
 		}

@@ -61,9 +61,10 @@ func minU(a, b uint64) uint64 {
 	return b
 }
 
-// pfnOf is the frame a present, normal user entry maps; ok is false for a
-// special entry (the zero page) or a non-present one.
-func (pt *Tables) pfnOf(e Entry) (phys.PFN, bool) {
+// NormalPFN is the frame a present, normal user entry maps
+// (vm_normal_page()); ok is false for a special entry (the zero page) or
+// a non-present one.
+func (pt *Tables) NormalPFN(e Entry) (phys.PFN, bool) {
 	if e&Present == 0 || e&Special != 0 {
 		return 0, false
 	}
@@ -71,13 +72,13 @@ func (pt *Tables) pfnOf(e Entry) (phys.PFN, bool) {
 }
 
 func (pt *Tables) unmapCount(e Entry) {
-	if pfn, ok := pt.pfnOf(e); ok {
+	if pfn, ok := pt.NormalPFN(e); ok {
 		pt.Mem.AddMapcount(pfn, -1)
 	}
 }
 
 func (pt *Tables) mapCount(e Entry) error {
-	if pfn, ok := pt.pfnOf(e); ok {
+	if pfn, ok := pt.NormalPFN(e); ok {
 		return pt.Mem.AddMapcount(pfn, 1)
 	}
 	return nil
