@@ -372,7 +372,7 @@ func (m *MM) doWP(t *Task, v *VMA, page uint64, e pgtable.Entry) error {
 		return nil
 	}
 	zero := e&pgtable.Special != 0
-	cached := !zero && v.File != nil && v.File.cache[v.pgoffAt(page)].pfn == uint64(pfn)
+	cached := !zero && v.IsCachePage(page, uint64(pfn))
 	// wp_can_reuse_anon_folio() first drops the swap cache's reference
 	// when the swap slot has no other user.
 	if meta := s.meta(pfn); !zero && !cached && meta != nil && meta.swap != 0 && s.Swap.Count(meta.swap) == 1 {
@@ -493,7 +493,7 @@ func (m *MM) rssKind(v *VMA, va, pfn uint64) int {
 		return MMAnonPages
 	case v.File.Shmem:
 		return MMShmemPages
-	case v.File.cache[v.pgoffAt(va)].pfn == pfn:
+	case v.IsCachePage(va, pfn):
 		return MMFilePages
 	}
 	return MMAnonPages
