@@ -63,3 +63,32 @@ var lexerDef = lexer.MustStateful(lexer.Rules{
 		lexer.Include("Root"),
 	},
 })
+
+// Comment is one "#" comment of a source text.
+type Comment struct {
+	Pos  Pos
+	Text string // from the "#" to the end of the line
+}
+
+// Comments returns the comments of src in order. Text that does not lex
+// (a string left open) ends the list early; the parser reports it.
+func Comments(filename, src string) []Comment {
+	lex, err := lexerDef.LexString(filename, src)
+	if err != nil {
+		return nil
+	}
+	comment := lexerDef.Symbols()["Comment"]
+	var out []Comment
+	for {
+		tok, err := lex.Next()
+		if err != nil || tok.EOF() {
+			return out
+		}
+		if tok.Type == comment {
+			out = append(out, Comment{
+				Pos:  Pos{File: filename, Line: tok.Pos.Line, Col: tok.Pos.Column, Offset: tok.Pos.Offset},
+				Text: tok.Value,
+			})
+		}
+	}
+}

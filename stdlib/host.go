@@ -28,6 +28,9 @@ type Host struct {
 	Override *kernelmodel.Config
 	// Seed, when set, replaces the machine's seed (--seed).
 	Seed *int64
+	// MaxMem, when not 0, is the most simulated RAM a machine may have
+	// (mmsim test --max-mem): a larger machine line is a limit error.
+	MaxMem uint64
 	// OnBreakpoint handles int3; by default the state is printed.
 	OnBreakpoint func(th *runtime.Thread, pos lang.Pos) error
 }
@@ -74,6 +77,14 @@ func (h *Host) Boot(th *runtime.Thread, m *lang.MachineStmt) error {
 	}
 	if h.Seed != nil {
 		cfg.Seed = *h.Seed
+	}
+	if h.MaxMem != 0 && cfg.Mem > h.MaxMem {
+		var pos lang.Pos
+		if m != nil {
+			pos, _ = m.Span()
+		}
+		return &runtime.Error{Kind: runtime.KindLimit, Pos: pos, Msg: fmt.Sprintf("machine: mem=%s is more simulated memory than this run allows (limit %s; raise it with --max-mem)",
+			kernelmodel.FormatSize(cfg.Mem), kernelmodel.FormatSize(h.MaxMem))}
 	}
 	mach, err := kernelmodel.Boot(cfg)
 	if err != nil {

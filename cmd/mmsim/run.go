@@ -195,7 +195,8 @@ func (e *env) check(args []string) int {
 	return code
 }
 
-// loader reads the files of use statements. It never leaves its roots:
+// loader reads the files of use statements from the first of its roots
+// that has them (the script's folder, then --lib folders). It never leaves its roots:
 // no absolute paths, no "..", no symbolic link that points outside.
 type loader struct {
 	roots []string
@@ -211,16 +212,17 @@ func (l *loader) load(th *runtime.Thread, from lang.Pos, path string) (*lang.Fil
 			return nil, fmt.Errorf("use %q: the path may not leave the script's folder (no ..)", path)
 		}
 	}
-	var lastErr error
 	for _, root := range l.roots {
 		f, err := l.loadFrom(root, path)
-		if err == nil {
-			return f, nil
+		if !errors.Is(err, errNotInRoot) {
+			return f, err
 		}
-		lastErr = err
 	}
-	return nil, lastErr
+	return nil, fmt.Errorf("use %q: no such file in %s", path, strings.Join(l.roots, " or "))
 }
+
+// errNotInRoot: the file does not exist in this root; try the next.
+var errNotInRoot = errors.New("no such file")
 
 func (l *loader) loadFrom(root, path string) (*lang.File, error) {
 	realRoot, err := filepath.EvalSymlinks(root)
@@ -231,7 +233,7 @@ func (l *loader) loadFrom(root, path string) (*lang.File, error) {
 	real, err := filepath.EvalSymlinks(full)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("use %q: no such file in %s", path, root)
+			return nil, errNotInRoot
 		}
 		return nil, fmt.Errorf("use %q: %v", path, err)
 	}

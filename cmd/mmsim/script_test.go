@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -14,10 +15,23 @@ import (
 var update = flag.Bool("update", false, "rewrite the testdata/script files and examples/*.out with the actual output")
 
 // TestMain lets the test binary act as the mmsim command inside the
-// scripts: "exec mmsim ..." runs Main in a child process.
+// scripts: "exec mmsim ..." runs Main in a child process. There every test
+// of mmsim test takes 0.00s, so that reports compare byte for byte, and
+// the test named by $MMSIM_TEST_PANIC panics, to show what an internal
+// error looks like.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"mmsim": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"mmsim": func() {
+			elapsed = func(time.Time) time.Duration { return 0 }
+			if name := os.Getenv("MMSIM_TEST_PANIC"); name != "" {
+				testPanic = func(test string) {
+					if test == name {
+						panic("a deliberate panic for the tests of mmsim test")
+					}
+				}
+			}
+			os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
 	})
 }
 

@@ -4,148 +4,541 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	goruntime "runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
+	"mmsim/internal/grade"
+	"mmsim/kernelmodel"
 	"mmsim/lang"
 	"mmsim/runtime"
 	"mmsim/stdlib"
 )
 
+// testOptions are the flags of mmsim test.
+type testOptions struct {
+	options
+	format    string
+	out       string
+	run       *regexp.Regexp
+	verbose   bool
+	jobs      int
+	timeout   time.Duration
+	maxMem    uint64
+	maxOutput uint64
+	libs      []string
+}
+
+// Defaults of the per-test limits.
+const (
+	defaultTimeout   = 10 * time.Second
+	defaultMaxMem    = 16 * kernelmodel.GiB
+	defaultMaxOutput = 1 * kernelmodel.MiB
+)
+
+// Hooks for the command's own tests; nil in the product. elapsed measures
+// a test's time (tests make it constant, so reports can be compared), and
+// testPanic runs inside every test, so that a test can make one panic.
+var (
+	elapsed   = time.Since
+	testPanic func(name string)
+)
+
 // testCase is one test block of a file, or the whole file when it has none.
 type testCase struct {
-	file  string
-	name  string
-	block *lang.TestStmt // nil: the whole file is the test
+	file   string
+	name   string
+	f      *lang.File
+	block  *lang.TestStmt // nil: the whole file is the test
+	plan   grade.Plan
+	result *grade.Result // set when the file could not be run at all
 }
 
 // test runs *_test.mms files: every test block on a fresh machine after the
-// file's top level and setup blocks. The last line of the report is
-// "N passed, N failed" (", N skipped" when any were skipped).
+// file's top level and setup blocks, up to --jobs at a time, and reports
+// them in file and block order whatever the order they finished in.
 func (e *env) test(args []string) int {
-	var o options
-	fset := e.newFlagSet("test", "mmsim test [flags] [PATH...]")
-	o.register(fset, "each")
-	format := fset.String("format", "text", "report format (text)")
-	runRE := fset.String("run", "", "run only tests whose name matches this regular expression")
-	verbose := fset.Bool("v", false, "print every test's output")
-	o.registerLeaks(fset, true)
-	paths, err := parseFlags(fset, args)
-	if err != nil {
-		return exitUsage
-	}
-	if *format != "text" {
-		fmt.Fprintf(e.stderr, "mmsim test: unknown format %q (this version writes text)\n", *format)
-		return exitUsage
-	}
-	var filter *regexp.Regexp
-	if *runRE != "" {
-		if filter, err = regexp.Compile(*runRE); err != nil {
-			fmt.Fprintf(e.stderr, "mmsim test: --run: %v\n", err)
-			return exitUsage
-		}
-	}
-	if len(paths) == 0 {
-		paths = []string{"."}
+	o, paths, code := e.testFlags(args)
+	if code != exitOK {
+		return code
 	}
 	files, err := findTests(paths)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "mmsim test: %v\n", err)
 		return exitUsage
 	}
-	passed, failed, skipped := 0, 0, 0
+	var cases []*testCase
 	for _, name := range files {
-		data, err := os.ReadFile(name)
+		cs, err := loadCases(name, o.run)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "mmsim test: %v\n", err)
 			return exitUsage
 		}
-		src := sources{name: string(data)}
-		f, err := lang.Parse(name, string(data))
-		if err != nil {
-			fmt.Fprintf(e.stdout, "FAIL %s\n", name)
-			var b bytes.Buffer
-			src.report(&b, err)
-			fmt.Fprint(e.stdout, indent(b.String()))
-			failed++
-			continue
-		}
-		cases := []testCase{{file: name, name: filepath.Base(name)}}
-		if blocks := runtime.Tests(f); len(blocks) > 0 {
-			cases = cases[:0]
-			for _, b := range blocks {
-				cases = append(cases, testCase{file: name, name: b.Name, block: b})
-			}
-		}
-		for _, tc := range cases {
-			if filter != nil && !filter.MatchString(tc.name) {
-				continue
-			}
-			var out bytes.Buffer
-			th, err := (&env{stdout: &out, stderr: &out}).newThread(&o, filepath.Dir(name), src)
-			if err != nil {
-				fmt.Fprintf(e.stderr, "mmsim test: %v\n", err)
-				return exitUsage
-			}
-			if tc.block != nil {
-				err = th.RunTest(f, tc.block)
-			} else {
-				err = th.ExecFile(f)
-			}
-			label := tc.file + ": " + tc.name
-			leaks := ""
-			if err == nil && o.leaks {
-				leaks = stdlib.LeakReport(stdlib.HostOf(th))
-			}
-			switch {
-			case err == nil && leaks != "":
-				failed++
-				fmt.Fprintf(e.stdout, "FAIL %s\n", label)
-				fmt.Fprint(&out, leaks)
-				err = errors.New("leaks")
-			case err == nil:
-				passed++
-				fmt.Fprintf(e.stdout, "ok   %s\n", label)
-			case runtime.KindOf(err) == runtime.KindSkip:
-				skipped++
-				var re *runtime.Error
-				errors.As(err, &re)
-				fmt.Fprintf(e.stdout, "skip %s (%s)\n", label, re.Msg)
-			default:
-				failed++
-				fmt.Fprintf(e.stdout, "FAIL %s\n", label)
-				src.report(&out, err)
-			}
-			if (err != nil && runtime.KindOf(err) != runtime.KindSkip) || *verbose {
-				fmt.Fprint(e.stdout, indent(out.String()))
-			}
-		}
+		cases = append(cases, cs...)
 	}
-	if passed+failed+skipped == 0 {
+	if len(cases) == 0 {
 		fmt.Fprintln(e.stderr, "mmsim test: no tests found")
 		return exitUsage
 	}
-	summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
-	if skipped > 0 {
-		summary += fmt.Sprintf(", %d skipped", skipped)
+	var outFile *os.File
+	if o.out != "" {
+		if outFile, err = os.Create(o.out); err != nil {
+			fmt.Fprintf(e.stderr, "mmsim test: --out: %v\n", err)
+			return exitUsage
+		}
+		defer outFile.Close()
 	}
-	fmt.Fprintln(e.stdout, summary)
-	if failed > 0 {
+	start := time.Now()
+	rep := &grade.Report{Results: runCases(o, cases)}
+	rep.Time = elapsed(start)
+	wopt := grade.WriteOptions{Verbose: o.verbose}
+	if outFile != nil {
+		if err := grade.Write(outFile, o.format, rep, wopt); err == nil {
+			err = outFile.Close()
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "mmsim test: --out: %v\n", err)
+			return exitUsage
+		}
+		o.format = "text"
+	}
+	if err := grade.Write(e.stdout, o.format, rep, wopt); err != nil {
+		fmt.Fprintf(e.stderr, "mmsim test: %v\n", err)
+		return exitUsage
+	}
+	if _, failed, _ := rep.Counts(); failed > 0 {
 		return exitFail
 	}
 	return exitOK
 }
 
-func indent(s string) string {
-	if s == "" {
-		return ""
+// testFlags parses the command line of mmsim test.
+func (e *env) testFlags(args []string) (*testOptions, []string, int) {
+	o := &testOptions{}
+	fset := e.newFlagSet("test", "mmsim test [flags] [PATH...]")
+	o.register(fset, "each")
+	o.registerLeaks(fset, true)
+	fset.StringVar(&o.format, "format", "text", "report format: "+strings.Join(grade.Formats, ", "))
+	fset.StringVar(&o.out, "out", "", "write the report to this file; a text summary still goes to stdout")
+	runRE := fset.String("run", "", "run only tests whose name matches this regular expression")
+	fset.BoolVar(&o.verbose, "v", false, "print every test's output")
+	fset.IntVar(&o.jobs, "jobs", goruntime.NumCPU(), "run up to this many tests at once")
+	fset.DurationVar(&o.timeout, "timeout", defaultTimeout, "fail a test that runs longer than this (0: no limit)")
+	o.maxMem, o.maxOutput = defaultMaxMem, defaultMaxOutput
+	sizeFlag(fset, "max-mem", &o.maxMem, "fail a test whose machine has more simulated memory than this (0: no limit)")
+	sizeFlag(fset, "max-output", &o.maxOutput, "fail a test that prints more than this (0: no limit)")
+	fset.Func("lib", "a folder use may also load files from (repeatable)", func(s string) error {
+		st, err := os.Stat(s)
+		if err != nil {
+			return err
+		}
+		if !st.IsDir() {
+			return fmt.Errorf("%s is not a folder", s)
+		}
+		o.libs = append(o.libs, s)
+		return nil
+	})
+	paths, err := parseFlags(fset, args)
+	if err != nil {
+		return nil, nil, exitUsage
 	}
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return "    " + strings.Join(lines, "\n    ") + "\n"
+	if indexOf(grade.Formats, o.format) < 0 {
+		fmt.Fprintf(e.stderr, "mmsim test: unknown format %q (formats: %s)\n", o.format, strings.Join(grade.Formats, ", "))
+		return nil, nil, exitUsage
+	}
+	if o.jobs < 1 {
+		fmt.Fprintf(e.stderr, "mmsim test: --jobs must be at least 1, not %d\n", o.jobs)
+		return nil, nil, exitUsage
+	}
+	if o.timeout < 0 {
+		fmt.Fprintf(e.stderr, "mmsim test: --timeout must not be negative\n")
+		return nil, nil, exitUsage
+	}
+	if *runRE != "" {
+		if o.run, err = regexp.Compile(*runRE); err != nil {
+			fmt.Fprintf(e.stderr, "mmsim test: --run: %v\n", err)
+			return nil, nil, exitUsage
+		}
+	}
+	if _, err := runtime.ParseCheckMode(o.check); err != nil {
+		fmt.Fprintf(e.stderr, "mmsim test: --check: %v\n", err)
+		return nil, nil, exitUsage
+	}
+	if o.machine != "" {
+		if _, err := stdlib.ParseMachine(o.machine); err != nil {
+			fmt.Fprintf(e.stderr, "mmsim test: --machine: %v\n", err)
+			return nil, nil, exitUsage
+		}
+	}
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	return o, paths, exitOK
+}
+
+// sizeFlag defines a flag that takes a size such as 64M.
+func sizeFlag(fset interface {
+	Func(string, string, func(string) error)
+}, name string, p *uint64, usage string) {
+	fset.Func(name, fmt.Sprintf("%s (default %s)", usage, kernelmodel.FormatSize(*p)), func(s string) error {
+		n, err := kernelmodel.ParseSize(s)
+		*p = n
+		return err
+	})
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// loadCases parses a test file and returns its tests that --run selects.
+// A file that does not parse, or whose expectation comments are wrong, is
+// one failed test, whatever --run says: its tests cannot be known.
+func loadCases(name string, filter *regexp.Regexp) ([]*testCase, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	src := sources{name: string(data)}
+	f, err := lang.Parse(name, string(data))
+	var exps []grade.Expectation
+	if err == nil {
+		exps, err = grade.ParseExpectations(f)
+	}
+	if err != nil {
+		var b bytes.Buffer
+		src.report(&b, err)
+		r := &grade.Result{File: name, Status: grade.Fail, Kind: "syntax", Visibility: "visible",
+			Message: firstLine(b.String()), Details: b.String()}
+		return []*testCase{{file: name, result: r}}, nil
+	}
+	blocks := runtime.Tests(f)
+	var cases []*testCase
+	if len(blocks) == 0 {
+		cases = append(cases, &testCase{file: name, name: filepath.Base(name), f: f, plan: grade.PlanFor(exps, nil, nil)})
+	}
+	for _, b := range blocks {
+		cases = append(cases, &testCase{file: name, name: b.Name, f: f, block: b, plan: grade.PlanFor(exps, blocks, b)})
+	}
+	var out []*testCase
+	for _, c := range cases {
+		if filter == nil || filter.MatchString(c.name) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// runCases runs the cases on o.jobs workers and returns their results in
+// the order of cases.
+func runCases(o *testOptions, cases []*testCase) []grade.Result {
+	results := make([]grade.Result, len(cases))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(o.jobs, len(cases)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = runCase(o, cases[i])
+				results[i].Number = i + 1
+			}
+		}()
+	}
+	for i := range cases {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return results
+}
+
+// outcome is how a test's run ended.
+type outcome struct {
+	err      error
+	panicked any    // the value of a panic, if the interpreter panicked
+	stack    []byte // where it panicked
+	leaks    string
+}
+
+// runCase runs one test on a new thread and machine, within the limits.
+func runCase(o *testOptions, tc *testCase) grade.Result {
+	if tc.result != nil {
+		return *tc.result
+	}
+	r := grade.Result{File: tc.file, Name: tc.name, Visibility: "visible"}
+	if tc.block != nil {
+		r.Points, r.Visibility, r.Tags = staticInfo(tc.block)
+	}
+	var all, stdout bytes.Buffer
+	capped := &capWriter{w: &all, max: o.maxOutput}
+	src := sources{tc.file: tc.f.Src}
+	th, err := (&env{stdout: io.MultiWriter(capped, &stdout), stderr: capped}).newThread(&o.options, filepath.Dir(tc.file), src)
+	if err != nil { // the flags were checked before
+		r.Status, r.Kind, r.Message = grade.Fail, "internal", "internal error: "+err.Error()
+		return r
+	}
+	th.Load = (&loader{roots: append([]string{filepath.Dir(tc.file)}, o.libs...), src: src}).load
+	stdlib.HostOf(th).MaxMem = o.maxMem
+	capped.th = th
+	start := time.Now()
+	res := runLimited(o, tc, th)
+	r.Time = elapsed(start)
+	if th.Test != nil {
+		r.Points, r.Visibility, r.Tags = th.Test.Points, th.Test.Visibility, th.Test.Tags
+	}
+	r.Output = all.String()
+	if capped.cut {
+		r.Output += fmt.Sprintf("[output cut: the limit is %s (raise it with --max-output)]\n", kernelmodel.FormatSize(o.maxOutput))
+	}
+	judge(&r, tc, res, src, stdout.String(), capped.cut)
+	return r
+}
+
+// runLimited runs the test in its own goroutine, so that a panic or a run
+// that does not stop cannot take the other tests down: past the timeout
+// the thread is cancelled, and if it still does not stop it is abandoned.
+func runLimited(o *testOptions, tc *testCase, th *runtime.Thread) outcome {
+	done := make(chan outcome, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- outcome{panicked: v, stack: debug.Stack()}
+			}
+		}()
+		if testPanic != nil {
+			testPanic(tc.name)
+		}
+		var res outcome
+		if tc.block != nil {
+			res.err = th.RunTest(tc.f, tc.block)
+		} else {
+			res.err = th.ExecFile(tc.f)
+		}
+		if res.err == nil && o.leaks {
+			res.leaks = stdlib.LeakReport(stdlib.HostOf(th))
+		}
+		done <- res
+	}()
+	if o.timeout == 0 {
+		return <-done
+	}
+	timer := time.NewTimer(o.timeout)
+	defer timer.Stop()
+	select {
+	case res := <-done:
+		return res
+	case <-timer.C:
+	}
+	th.Cancel(timeoutMsg(o.timeout))
+	const grace = 2 * time.Second
+	select {
+	case res := <-done:
+		return res
+	case <-time.After(grace):
+		return outcome{err: fmt.Errorf("%s, and it did not stop when cancelled", timeoutMsg(o.timeout))}
+	}
+}
+
+func timeoutMsg(d time.Duration) string {
+	return fmt.Sprintf("the test ran longer than %s (raise the limit with --timeout)", d)
+}
+
+// judge fills in the result from how the run ended and what it printed.
+func judge(r *grade.Result, tc *testCase, res outcome, src sources, stdout string, cut bool) {
+	fail := func(kind, details string) {
+		r.Status, r.Kind, r.Details = grade.Fail, kind, details
+		r.Message = firstLine(details)
+	}
+	err := res.err
+	switch {
+	case res.panicked != nil:
+		fail("internal", fmt.Sprintf("internal error: %v\nThis is a bug in mmsim, not in the test: please report it with the test file and this stack trace.\n%s", res.panicked, res.stack))
+		return
+	case err != nil && runtime.KindOf(err) == runtime.KindSkip:
+		var re *runtime.Error
+		errors.As(err, &re)
+		r.Status, r.Message = grade.Skip, re.Msg
+		return
+	case cut:
+		fail("limit", fmt.Sprintf("the test printed more than the output limit allows (raise it with --max-output)"))
+		return
+	}
+	if err != nil {
+		if e, ok := expectedError(tc, err); ok {
+			if !strings.Contains(errMsg(err), e.Text) {
+				var b bytes.Buffer
+				src.report(&b, err)
+				fail("assertion", fmt.Sprintf("%s: expect-error: the line failed, but not with %q:\n%s", e.Pos, e.Text, b.String()))
+				return
+			}
+			err = nil // the expected failure: the test goes on to its output
+		} else {
+			var b bytes.Buffer
+			src.report(&b, err)
+			fail(errKind(err), b.String())
+			return
+		}
+	} else if len(tc.plan.Errors) > 0 {
+		e := tc.plan.Errors[0]
+		fail("assertion", fmt.Sprintf("%s: expect-error: the line was expected to fail with %q, but the test ran to its end without an error\n", e.Pos, e.Text))
+		return
+	}
+	if msg, diff := tc.plan.CheckOutput(tc.file, stdout); msg != "" {
+		r.Status, r.Kind, r.Message, r.Details = grade.Fail, "output", msg, diff
+		return
+	}
+	if res.leaks != "" && res.err == nil {
+		fail("leaks", res.leaks)
+		lines := strings.Split(strings.TrimSpace(res.leaks), "\n")
+		r.Message = lines[len(lines)-1] // kmemleak: N new suspected memory leaks
+		return
+	}
+	r.Status = grade.Pass
+}
+
+// expectedError returns the expect-error comment of a line the error went
+// through: where it happened, or a call in the test file that led there.
+func expectedError(tc *testCase, err error) (grade.Expectation, bool) {
+	if len(tc.plan.Errors) == 0 {
+		return grade.Expectation{}, false
+	}
+	var lines []int
+	var re *runtime.Error
+	var le *lang.Error
+	switch {
+	case errors.As(err, &re):
+		if re.Pos.File == tc.file {
+			lines = append(lines, re.Pos.Line)
+		}
+		for _, fr := range re.Stack {
+			if fr.Pos.File == tc.file {
+				lines = append(lines, fr.Pos.Line)
+			}
+		}
+	case errors.As(err, &le):
+		return grade.Expectation{}, false // a syntax error in a used file
+	}
+	for _, e := range tc.plan.Errors {
+		for _, l := range lines {
+			if l == e.Pos.Line {
+				return e, true
+			}
+		}
+	}
+	return grade.Expectation{}, false
+}
+
+// errMsg is an error's message without position and kind.
+func errMsg(err error) string {
+	var re *runtime.Error
+	if errors.As(err, &re) {
+		return re.Msg
+	}
+	return err.Error()
+}
+
+// errKind names the kind of a test's error for the report.
+func errKind(err error) string {
+	var le *lang.Error
+	if errors.As(err, &le) {
+		return "syntax"
+	}
+	switch runtime.KindOf(err) {
+	case runtime.KindAssert:
+		return "assertion"
+	case runtime.KindBug:
+		return "bug"
+	case runtime.KindSegv:
+		return "segv"
+	case runtime.KindOOM:
+		return "oom"
+	case runtime.KindInvariant:
+		return "invariant"
+	case runtime.KindLimit:
+		if strings.Contains(errMsg(err), "raise the limit with --timeout") {
+			return "timeout"
+		}
+		return "limit"
+	}
+	return "error"
+}
+
+// staticInfo reads points, visibility and tags from a test header whose
+// options are literals, so that a test that fails before its header is
+// evaluated (in the top level or setup) still shows what it was worth.
+func staticInfo(t *lang.TestStmt) (points int64, visibility string, tags []string) {
+	visibility = "visible"
+	for _, o := range t.Opts {
+		switch v := o.Value.(type) {
+		case *lang.IntLit:
+			if o.Key == "points" {
+				points = int64(v.Value)
+			}
+		case *lang.StringLit:
+			if o.Key == "visibility" && indexOf(runtime.Visibilities, v.Value) >= 0 {
+				visibility = v.Value
+			}
+		case *lang.ListLit:
+			if o.Key != "tags" {
+				continue
+			}
+			for _, e := range v.Elems {
+				if s, ok := e.(*lang.StringLit); ok {
+					tags = append(tags, s.Value)
+				}
+			}
+		}
+	}
+	return
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimLeft(s, "\n"), "\n")
+	return line
+}
+
+// capWriter passes at most max bytes on (0: no limit); past that it cancels
+// the test's thread and drops the rest.
+type capWriter struct {
+	w   io.Writer
+	max uint64
+	n   uint64
+	cut bool
+	th  *runtime.Thread
+}
+
+func (c *capWriter) Write(p []byte) (int, error) {
+	if c.max == 0 {
+		return c.w.Write(p)
+	}
+	if c.cut {
+		return len(p), nil
+	}
+	room := c.max - c.n
+	if uint64(len(p)) > room {
+		c.w.Write(p[:room])
+		c.n, c.cut = c.max, true
+		if c.th != nil {
+			c.th.Cancel(fmt.Sprintf("the test printed more than %s (raise the limit with --max-output)", kernelmodel.FormatSize(c.max)))
+		}
+		return len(p), nil
+	}
+	c.n += uint64(len(p))
+	return c.w.Write(p)
 }
 
 // findTests expands folders into their *_test.mms files, sorted; files
