@@ -302,9 +302,12 @@ func runCase(o *testOptions, tc *testCase) grade.Result {
 	}
 	r.Output = all.String()
 	if capped.cut {
-		r.Output += fmt.Sprintf("[output cut: the limit is %s (raise it with --max-output)]\n", kernelmodel.FormatSize(o.maxOutput))
+		if !strings.HasSuffix(r.Output, "\n") {
+			r.Output += "\n"
+		}
+		r.Output += fmt.Sprintf("[output cut at %s]\n", sizeText(o.maxOutput))
 	}
-	judge(&r, tc, res, src, stdout.String(), capped.cut)
+	judge(o, &r, tc, res, src, stdout.String(), capped.cut)
 	return r
 }
 
@@ -358,7 +361,7 @@ func timeoutMsg(d time.Duration) string {
 }
 
 // judge fills in the result from how the run ended and what it printed.
-func judge(r *grade.Result, tc *testCase, res outcome, src sources, stdout string, cut bool) {
+func judge(o *testOptions, r *grade.Result, tc *testCase, res outcome, src sources, stdout string, cut bool) {
 	fail := func(kind, details string) {
 		r.Status, r.Kind, r.Details = grade.Fail, kind, details
 		r.Message = firstLine(details)
@@ -374,7 +377,7 @@ func judge(r *grade.Result, tc *testCase, res outcome, src sources, stdout strin
 		r.Status, r.Message = grade.Skip, re.Msg
 		return
 	case cut:
-		fail("limit", fmt.Sprintf("the test printed more than the output limit allows (raise it with --max-output)"))
+		fail("limit", fmt.Sprintf("the test printed more than %s, the output limit (raise it with --max-output)", sizeText(o.maxOutput)))
 		return
 	}
 	if err != nil {
@@ -506,6 +509,14 @@ func staticInfo(t *lang.TestStmt) (points int64, visibility string, tags []strin
 	return
 }
 
+// sizeText writes a size in a binary unit, or in bytes.
+func sizeText(n uint64) string {
+	if n%kernelmodel.KiB != 0 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	return kernelmodel.FormatSize(n)
+}
+
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimLeft(s, "\n"), "\n")
 	return line
@@ -533,7 +544,7 @@ func (c *capWriter) Write(p []byte) (int, error) {
 		c.w.Write(p[:room])
 		c.n, c.cut = c.max, true
 		if c.th != nil {
-			c.th.Cancel(fmt.Sprintf("the test printed more than %s (raise the limit with --max-output)", kernelmodel.FormatSize(c.max)))
+			c.th.Cancel(fmt.Sprintf("the test printed more than %s (raise the limit with --max-output)", sizeText(c.max)))
 		}
 		return len(p), nil
 	}

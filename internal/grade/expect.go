@@ -195,12 +195,14 @@ func (p *Plan) CheckOutput(file, output string) (msg, details string) {
 	}
 	want := p.Outputs[best]
 	msg = firstDifference(want, got)
+	if len(p.Outputs) > 1 {
+		msg = fmt.Sprintf("[%s] %s", p.Alts[best], msg)
+	}
 	var b strings.Builder
+	b.WriteString(msg + "\n")
 	if len(p.Outputs) > 1 {
 		fmt.Fprintf(&b, "the output matches none of the %d acceptable outputs (%s); the closest is [%s]:\n",
 			len(p.Outputs), strings.Join(p.Alts, ", "), p.Alts[best])
-	} else {
-		b.WriteString("the output is not what the # expect comments say:\n")
 	}
 	b.WriteString(Diff("expected (# expect comments in "+file+")", texts(want), "actual output", got))
 	return msg, b.String()

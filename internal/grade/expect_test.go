@@ -131,7 +131,7 @@ func TestCheckOutput(t *testing.T) {
 	if want := `output line 3: expected "1" (at t_test.mms:4:22), got "2"`; msg != want {
 		t.Errorf("msg = %q, want %q", msg, want)
 	}
-	wantDiff := "the output is not what the # expect comments say:\n" +
+	wantDiff := "output line 3: expected \"1\" (at t_test.mms:4:22), got \"2\"\n" +
 		"--- expected (# expect comments in t_test.mms)\n+++ actual output\n@@ -1,3 +1,3 @@\n top\n s\n-1\n+2\n"
 	if details != wantDiff {
 		t.Errorf("details:\n%s\nwant:\n%s", details, wantDiff)
@@ -148,8 +148,11 @@ func TestCheckOutput(t *testing.T) {
 			t.Errorf("alternative %q rejected: %s", out, msg)
 		}
 	}
-	_, details = alts.CheckOutput("t_test.mms", "top\ns\nb\n")
-	if !strings.HasPrefix(details, "the output matches none of the 2 acceptable outputs (x, y); the closest is [y]:\n") {
+	msg, details = alts.CheckOutput("t_test.mms", "top\ns\nb\n")
+	if want := `[y] output line 4: missing "end" (expected at t_test.mms:10:22)`; msg != want {
+		t.Errorf("alternatives: msg %q, want %q", msg, want)
+	}
+	if !strings.HasPrefix(details, msg+"\nthe output matches none of the 2 acceptable outputs (x, y); the closest is [y]:\n") {
 		t.Errorf("alternatives: details\n%s", details)
 	}
 	none := PlanFor(nil, tests, tests[0])
