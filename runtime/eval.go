@@ -813,6 +813,7 @@ func (th *Thread) use(fr *frame, s *lang.UseStmt) error {
 		return nil // already loaded, or loading (a cycle)
 	}
 	th.loading[f.Name] = true
+	hidden := th.hiddenBuiltins()
 	for _, st := range f.Stmts {
 		switch st.(type) {
 		case *lang.MachineStmt:
@@ -821,11 +822,31 @@ func (th *Thread) use(fr *frame, s *lang.UseStmt) error {
 			continue
 		}
 		inner := &frame{env: th.globals, file: f}
+		n := len(th.globals.vars)
 		if _, err := th.exec(inner, st); err != nil {
 			return err
 		}
+		if len(th.globals.vars) == n {
+			continue
+		}
+		for _, name := range sortedNames(th.globals.vars) {
+			if _, builtin := th.Universe[name]; builtin && !hidden[name] {
+				return th.errorf(st, "a file loaded with use cannot redefine the built-in %s", name)
+			}
+		}
 	}
 	return nil
+}
+
+// hiddenBuiltins returns the built-in names that globals hide already.
+func (th *Thread) hiddenBuiltins() map[string]bool {
+	out := map[string]bool{}
+	for name := range th.globals.vars {
+		if _, ok := th.Universe[name]; ok {
+			out[name] = true
+		}
+	}
+	return out
 }
 
 func describe(v Value) string {

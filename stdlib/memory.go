@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"mmsim/kernelmodel"
@@ -203,10 +204,16 @@ func LeakReport(h *Host) string {
 			areas = append(areas, a)
 		}
 	}
+	// Nor is what the processes that exist hold (kmemleak finds it
+	// referenced from the task list).
+	caches, stacks := m.Procs.LiveKernelMemory()
+	for _, st := range stacks {
+		arrays[st] = true
+	}
 	var b strings.Builder
 	n := 0
 	for _, l := range m.Slab.Leaks() {
-		if arrays[l.Addr] {
+		if arrays[l.Addr] || slices.Contains(caches, l.Cache) {
 			continue
 		}
 		n++

@@ -42,7 +42,13 @@ func TestScript(t *testing.T) {
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		UpdateScripts:       *update,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"status": cmdStatus},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"status":          cmdStatus,
+			"tapcheck":        cmdTAPCheck,
+			"junitcheck":      cmdJUnitCheck,
+			"gradescopecheck": cmdGradescopeCheck,
+			"jsoncheck":       cmdJSONCheck,
+		},
 	})
 }
 

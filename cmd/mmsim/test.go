@@ -127,7 +127,7 @@ func (e *env) testFlags(args []string) (*testOptions, []string, int) {
 	o.register(fset, "each")
 	o.registerLeaks(fset, true)
 	fset.StringVar(&o.format, "format", "text", "report format: "+strings.Join(grade.Formats, ", "))
-	fset.StringVar(&o.out, "out", "", "write the report to this file; a text summary still goes to stdout")
+	fset.StringVar(&o.out, "out", "", "write the report to this file; the text report still goes to stdout")
 	runRE := fset.String("run", "", "run only tests whose name matches this regular expression")
 	fset.BoolVar(&o.verbose, "v", false, "print every test's output")
 	fset.IntVar(&o.jobs, "jobs", goruntime.NumCPU(), "run up to this many tests at once")

@@ -2,6 +2,7 @@ package grade
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -39,13 +40,39 @@ type gradescopeTest struct {
 	ExecutionTime float64  `json:"execution_time"`
 }
 
+// gradescopeSummary is the top-level output, which students see at once:
+// the counts and score of the visible tests only, so that it gives away
+// nothing of tests Gradescope hides (hidden, after_due_date,
+// after_published), plus how many those are.
+func gradescopeSummary(r *Report) string {
+	visible := &Report{}
+	for _, res := range r.Results {
+		if res.Visibility == "" || res.Visibility == "visible" {
+			visible.Results = append(visible.Results, res)
+		}
+	}
+	n := len(r.Results) - len(visible.Results)
+	if n == 0 {
+		out := countsLine(r)
+		if r.HasPoints() {
+			out += "\n" + scoreLine(r)
+		}
+		return out
+	}
+	out := "visible tests: " + countsLine(visible)
+	if visible.HasPoints() {
+		out += "\nvisible " + scoreLine(visible)
+	}
+	if n == 1 {
+		return out + "\n(1 more test is not shown yet)"
+	}
+	return out + fmt.Sprintf("\n(%d more tests are not shown yet)", n)
+}
+
 // writeGradescope writes the report as Gradescope's results.json.
 func writeGradescope(b *bytes.Buffer, r *Report) error {
 	score, _ := r.Score()
-	out := countsLine(r)
-	if r.HasPoints() {
-		out += "\n" + scoreLine(r)
-	}
+	out := gradescopeSummary(r)
 	doc := gradescopeResults{
 		Score:            score,
 		ExecutionTime:    jsonSeconds(r.Time),

@@ -7,6 +7,7 @@ import (
 	"mmsim/kernelmodel/bug"
 	"mmsim/kernelmodel/pgtable"
 	"mmsim/kernelmodel/phys"
+	"mmsim/kernelmodel/slab"
 	"mmsim/kernelmodel/vmalloc"
 )
 
@@ -569,4 +570,23 @@ func (r *Regs) Reset(ip, sp uint64) {
 // clone copies a register set (fork's child gets the parent's).
 func (r *Regs) clone() *Regs {
 	return &Regs{names: r.names, v: append([]uint64(nil), r.v...), wide: r.wide}
+}
+
+// LiveKernelMemory is what the tasks that exist hold in kernel memory, so
+// that a leak report (mm/kmemleak.c finds them referenced) leaves them
+// out: the names of the process caches, every object of which belongs to
+// a task (the task-objects invariant), and the vmalloc'd kernel stacks.
+func (s *System) LiveKernelMemory() (caches []string, stacks []arch.VirtAddr) {
+	for _, c := range []*slab.Cache{s.taskCache, s.mmCache, s.vmaCache, s.anonCache, s.avcCache} {
+		caches = append(caches, c.Name)
+	}
+	if s.Layout.Arch != "x86_64" {
+		return caches, nil // order-1 page blocks, not vmalloc areas
+	}
+	for _, t := range s.tasks {
+		if t.stack != 0 {
+			stacks = append(stacks, arch.VirtAddr(t.stack))
+		}
+	}
+	return caches, stacks
 }
