@@ -156,6 +156,10 @@ func (src sources) report(w io.Writer, err error) {
 	if line, ok := src.line(pos); ok {
 		fmt.Fprintf(w, "    %s\n    %s^\n", line, caretPad(line, pos.Col))
 	}
+	// A syntax error in a file loaded with use: say where it was loaded.
+	if le != nil && errors.As(err, &re) && re.Pos.File != "" && re.Pos.File != le.Pos.File {
+		fmt.Fprintf(w, "%s: note: %s was loaded here\n", re.Pos, le.Pos.File)
+	}
 }
 
 func (src sources) line(p lang.Pos) (string, bool) {
