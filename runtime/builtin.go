@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"mmsim/lang"
@@ -75,7 +76,7 @@ func (c *Call) Unpack(pairs ...any) error {
 		set[i] = true
 	}
 	for _, kw := range c.Kwargs {
-		i := indexOf(names, kw.Name)
+		i := slices.Index(names, kw.Name)
 		if i < 0 {
 			msg := fmt.Sprintf("%s has no parameter named %s", c.Name, kw.Name)
 			if s := Nearest(kw.Name, names); s != "" {
@@ -97,15 +98,6 @@ func (c *Call) Unpack(pairs ...any) error {
 		}
 	}
 	return nil
-}
-
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return -1
 }
 
 func plural(n int) string {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"mmsim/lang"
@@ -182,7 +183,7 @@ func (th *Thread) testInfo(fr *frame, t *lang.TestStmt) (*TestInfo, error) {
 			info.Points = int64(n)
 		case "visibility":
 			s, ok := v.(String)
-			if !ok || indexOf(Visibilities, string(s)) < 0 {
+			if !ok || !slices.Contains(Visibilities, string(s)) {
 				return nil, bad("visibility must be one of %s, not %s", strings.Join(Visibilities, ", "), describe(v))
 			}
 			info.Visibility = string(s)

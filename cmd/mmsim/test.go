@@ -11,6 +11,7 @@ import (
 	"regexp"
 	goruntime "runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -150,7 +151,7 @@ func (e *env) testFlags(args []string) (*testOptions, []string, int) {
 	if err != nil {
 		return nil, nil, exitUsage
 	}
-	if indexOf(grade.Formats, o.format) < 0 {
+	if !slices.Contains(grade.Formats, o.format) {
 		fmt.Fprintf(e.stderr, "mmsim test: unknown format %q (formats: %s)\n", o.format, strings.Join(grade.Formats, ", "))
 		return nil, nil, exitUsage
 	}
@@ -193,15 +194,6 @@ func sizeFlag(fset interface {
 		*p = n
 		return err
 	})
-}
-
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // loadCases parses a test file and returns its tests that --run selects.
@@ -492,7 +484,7 @@ func staticInfo(t *lang.TestStmt) (points int64, visibility string, tags []strin
 				points = int64(v.Value)
 			}
 		case *lang.StringLit:
-			if o.Key == "visibility" && indexOf(runtime.Visibilities, v.Value) >= 0 {
+			if o.Key == "visibility" && slices.Contains(runtime.Visibilities, v.Value) {
 				visibility = v.Value
 			}
 		case *lang.ListLit:

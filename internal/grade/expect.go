@@ -3,6 +3,7 @@ package grade
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"mmsim/lang"
@@ -111,7 +112,7 @@ func PlanFor(all []Expectation, tests []*lang.TestStmt, t *lang.TestStmt) Plan {
 			continue
 		}
 		lines = append(lines, e)
-		if e.Alt != "" && indexOf(p.Alts, e.Alt) < 0 {
+		if e.Alt != "" && !slices.Contains(p.Alts, e.Alt) {
 			p.Alts = append(p.Alts, e.Alt)
 		}
 	}
@@ -143,15 +144,6 @@ func ownerOf(p lang.Pos, tests []*lang.TestStmt) *lang.TestStmt {
 		}
 	}
 	return nil
-}
-
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // Lines splits output into lines for comparison: no trailing newline, and

@@ -33,26 +33,27 @@ import (
 // and output are CDATA sections; characters that XML 1.0 cannot carry
 // are replaced by U+FFFD.
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	Name    string   `xml:"name,attr"`
+	junitCounts
+	Suites []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name string `xml:"name,attr"`
+	junitCounts
+	Cases []junitCase `xml:"testcase"`
 
 	time time.Duration
+}
+
+// junitCounts are the attributes testsuites and testsuite share.
+type junitCounts struct {
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Time     string `xml:"time,attr"`
 }
 
 type junitCase struct {
@@ -91,7 +92,7 @@ type junitSystemOut struct {
 
 // writeJUnit writes the report as JUnit XML, indented by two spaces.
 func writeJUnit(b *bytes.Buffer, r *Report) error {
-	top := junitSuites{Name: "mmsim", Time: junitTime(r.Time)}
+	top := junitSuites{Name: "mmsim", junitCounts: junitCounts{Time: junitTime(r.Time)}}
 	index := make(map[string]int) // file -> index in top.Suites
 	for i := range r.Results {
 		res := &r.Results[i]
