@@ -1060,16 +1060,24 @@ var (
 // name_format and extra_data; no other keys. The tests' scores add up to
 // the top-level score. want is nil or the expected score and sum of the
 // tests' max_score.
-func checkGradescope(data []byte, want []int) error {
+// decodeTop decodes a JSON document that must be an object.
+func decodeTop(data []byte) (jsonObj, error) {
 	v, err := decodeJSONStrict(data)
 	if err != nil {
-		return err
+		return jsonObj{}, err
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return fmt.Errorf("the document is %s, not an object", jsonType(v))
+		return jsonObj{}, fmt.Errorf("the document is %s, not an object", jsonType(v))
 	}
-	top := jsonObj{"", m}
+	return jsonObj{"", m}, nil
+}
+
+func checkGradescope(data []byte, want []int) error {
+	top, err := decodeTop(data)
+	if err != nil {
+		return err
+	}
 	score, err1 := top.num("score")
 	execTime, err2 := top.num("execution_time")
 	_, err3 := top.str("output")
@@ -1085,7 +1093,7 @@ func checkGradescope(data []byte, want []int) error {
 		return fmt.Errorf("execution_time %v is negative", execTime)
 	}
 	for _, k := range []string{"output_format", "test_output_format", "test_name_format"} {
-		if _, ok := m[k]; ok {
+		if _, ok := top.m[k]; ok {
 			if _, err := top.oneOf(k, gsOutputFormats...); err != nil {
 				return err
 			}
@@ -1166,15 +1174,10 @@ func checkJSONReport(data []byte, want []int) error {
 	if !bytes.HasSuffix(data, []byte("}\n")) {
 		return errors.New("the document does not end with \"}\" and a newline")
 	}
-	v, err := decodeJSONStrict(data)
+	top, err := decodeTop(data)
 	if err != nil {
 		return err
 	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return fmt.Errorf("the document is %s, not an object", jsonType(v))
-	}
-	top := jsonObj{"", m}
 	version, err1 := top.integer("version")
 	passed, err2 := top.integer("passed")
 	failed, err3 := top.integer("failed")

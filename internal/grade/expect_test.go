@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"mmsim/lang"
+	"mmsim/runtime"
 )
 
 func parse(t *testing.T, src string) *lang.File {
@@ -83,7 +84,7 @@ func TestPlanFor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := runtimeTests(f)
+	tests := runtime.Tests(f)
 	lines := func(p Plan) string {
 		var parts []string
 		for i, out := range p.Outputs {
@@ -109,20 +110,10 @@ func TestPlanFor(t *testing.T) {
 	}
 }
 
-func runtimeTests(f *lang.File) []*lang.TestStmt {
-	var out []*lang.TestStmt
-	for _, s := range f.Stmts {
-		if t, ok := s.(*lang.TestStmt); ok {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
 func TestCheckOutput(t *testing.T) {
 	f := parse(t, planSrc)
 	all, _ := ParseExpectations(f)
-	tests := runtimeTests(f)
+	tests := runtime.Tests(f)
 	one := PlanFor(all, tests, tests[0])
 	if msg, _ := one.CheckOutput("t_test.mms", "top\ns  \n1\n"); msg != "" {
 		t.Errorf("matching output (trailing blanks ignored) failed: %s", msg)

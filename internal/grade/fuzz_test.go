@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"mmsim/lang"
+	"mmsim/runtime"
 )
 
 // FuzzDiff checks that any two texts give a diff whose - and context
@@ -54,12 +55,7 @@ func FuzzExpectations(f *testing.F) {
 			}
 			return
 		}
-		var tests []*lang.TestStmt
-		for _, s := range file.Stmts {
-			if ts, ok := s.(*lang.TestStmt); ok {
-				tests = append(tests, ts)
-			}
-		}
+		tests := runtime.Tests(file)
 		var plans []Plan
 		plans = append(plans, PlanFor(exps, tests, nil))
 		for _, ts := range tests {
