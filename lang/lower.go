@@ -21,7 +21,25 @@ type lowerer struct {
 	loops  int // enclosing loops in the current function
 	fns    int // enclosing functions
 	blocks int // enclosing blocks
+	tests  map[string]Pos // test names seen, where
 	err    *Error
+}
+
+// testName checks that a test has a name no other test of the file has:
+// reports and graders key results by it.
+func (l *lowerer) testName(p Pos, name string) {
+	if strings.TrimSpace(name) == "" {
+		l.fail(p, "a test needs a name")
+		return
+	}
+	if first, ok := l.tests[name]; ok {
+		l.fail(p, "duplicate test name %q (the first is at line %d)", name, first.Line)
+		return
+	}
+	if l.tests == nil {
+		l.tests = map[string]Pos{}
+	}
+	l.tests[name] = p
 }
 
 func (l *lowerer) fail(p Pos, format string, args ...any) {
@@ -211,6 +229,7 @@ func (l *lowerer) stmt(s stmt) Stmt {
 	case *testStmt:
 		l.topOnly(s.Pos, "test")
 		t := &TestStmt{span: mkspan(s.Pos, s.EndPos), Name: strVal(s.Name)}
+		l.testName(pos(s.Pos), t.Name)
 		for _, o := range s.Opts {
 			t.Opts = append(t.Opts, TestOpt{Pos: pos(o.Pos), Key: o.Key, Value: l.expr(o.Value)})
 		}
