@@ -18,15 +18,21 @@ var update = flag.Bool("update", false, "rewrite the testdata/script files and e
 // scripts: "exec mmsim ..." runs Main in a child process. There every test
 // of mmsim test takes 0.00s, so that reports compare byte for byte, and
 // the test named by $MMSIM_TEST_PANIC panics, to show what an internal
-// error looks like.
+// error looks like, and the one named by $MMSIM_TEST_HANG never stops, to
+// show a test abandoned after its timeout.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"mmsim": func() {
 			elapsed = func(time.Time) time.Duration { return 0 }
-			if name := os.Getenv("MMSIM_TEST_PANIC"); name != "" {
-				testPanic = func(test string) {
-					if test == name {
+			panicIn, hangIn := os.Getenv("MMSIM_TEST_PANIC"), os.Getenv("MMSIM_TEST_HANG")
+			if panicIn != "" || hangIn != "" {
+				abandonAfter = 100 * time.Millisecond
+				testHook = func(test string) {
+					switch test {
+					case panicIn:
 						panic("a deliberate panic for the tests of mmsim test")
+					case hangIn:
+						select {} // a test that never looks at its cancellation
 					}
 				}
 			}

@@ -45,12 +45,15 @@ const (
 	defaultMaxOutput = 1 * kernelmodel.MiB
 )
 
-// Hooks for the command's own tests; nil in the product. elapsed measures
-// a test's time (tests make it constant, so reports can be compared), and
-// testPanic runs inside every test, so that a test can make one panic.
+// Hooks for the command's own tests. elapsed measures a test's time (tests
+// make it constant, so reports can be compared); testHook, nil in the
+// product, runs at the start of every test, so that a test can make one
+// panic or hang; abandonAfter is how long a test cancelled at its timeout
+// has to stop before it is abandoned.
 var (
-	elapsed   = time.Since
-	testPanic func(name string)
+	elapsed      = time.Since
+	testHook     func(name string)
+	abandonAfter = 2 * time.Second
 )
 
 // testCase is one test block of a file, or the whole file when it has none.
@@ -260,6 +263,7 @@ func runCases(o *testOptions, cases []*testCase) []grade.Result {
 
 // outcome is how a test's run ended.
 type outcome struct {
+	done     bool // the test's goroutine finished (it was not abandoned)
 	err      error
 	panicked any    // the value of a panic, if the interpreter panicked
 	stack    []byte // where it panicked
@@ -275,31 +279,31 @@ func runCase(o *testOptions, tc *testCase) grade.Result {
 	if tc.block != nil {
 		r.Points, r.Visibility, r.Tags = staticInfo(tc.block)
 	}
-	var all, stdout bytes.Buffer
-	capped := &capWriter{w: &all, max: o.maxOutput}
+	tr := &transcript{max: o.maxOutput}
 	src := sources{tc.file: tc.f.Src}
-	th, err := (&env{stdout: io.MultiWriter(capped, &stdout), stderr: capped}).newThread(&o.options, filepath.Dir(tc.file), src)
+	th, err := (&env{stdout: tr.writer(true), stderr: tr.writer(false)}).newThread(&o.options, filepath.Dir(tc.file), src)
 	if err != nil { // the flags were checked before
 		r.Status, r.Kind, r.Message = grade.Fail, "internal", "internal error: "+err.Error()
 		return r
 	}
 	th.Load = (&loader{roots: append([]string{filepath.Dir(tc.file)}, o.libs...), src: src}).load
 	stdlib.HostOf(th).MaxMem = o.maxMem
-	capped.th = th
+	tr.th = th
 	start := time.Now()
 	res := runLimited(o, tc, th)
 	r.Time = elapsed(start)
-	if th.Test != nil {
+	all, stdout, cut := tr.close()
+	if res.done && th.Test != nil {
 		r.Points, r.Visibility, r.Tags = th.Test.Points, th.Test.Visibility, th.Test.Tags
 	}
-	r.Output = all.String()
-	if capped.cut {
+	r.Output = all
+	if cut {
 		if !strings.HasSuffix(r.Output, "\n") {
 			r.Output += "\n"
 		}
 		r.Output += fmt.Sprintf("[output cut at %s]\n", sizeText(o.maxOutput))
 	}
-	judge(o, &r, tc, res, src, stdout.String(), capped.cut)
+	judge(o, &r, tc, res, src, stdout, cut)
 	return r
 }
 
@@ -311,13 +315,13 @@ func runLimited(o *testOptions, tc *testCase, th *runtime.Thread) outcome {
 	go func() {
 		defer func() {
 			if v := recover(); v != nil {
-				done <- outcome{panicked: v, stack: debug.Stack()}
+				done <- outcome{done: true, panicked: v, stack: debug.Stack()}
 			}
 		}()
-		if testPanic != nil {
-			testPanic(tc.name)
+		if testHook != nil {
+			testHook(tc.name)
 		}
-		var res outcome
+		res := outcome{done: true}
 		if tc.block != nil {
 			res.err = th.RunTest(tc.f, tc.block)
 		} else {
@@ -339,11 +343,10 @@ func runLimited(o *testOptions, tc *testCase, th *runtime.Thread) outcome {
 	case <-timer.C:
 	}
 	th.Cancel(timeoutMsg(o.timeout))
-	const grace = 2 * time.Second
 	select {
 	case res := <-done:
 		return res
-	case <-time.After(grace):
+	case <-time.After(abandonAfter):
 		return outcome{err: fmt.Errorf("%s, and it did not stop when cancelled", timeoutMsg(o.timeout))}
 	}
 }
@@ -452,6 +455,9 @@ func errKind(err error) string {
 	if errors.As(err, &le) {
 		return "syntax"
 	}
+	if strings.Contains(errMsg(err), "raise the limit with --timeout") {
+		return "timeout"
+	}
 	switch runtime.KindOf(err) {
 	case runtime.KindAssert:
 		return "assertion"
@@ -464,9 +470,6 @@ func errKind(err error) string {
 	case runtime.KindInvariant:
 		return "invariant"
 	case runtime.KindLimit:
-		if strings.Contains(errMsg(err), "raise the limit with --timeout") {
-			return "timeout"
-		}
 		return "limit"
 	}
 	return "error"
@@ -514,34 +517,56 @@ func firstLine(s string) string {
 	return line
 }
 
-// capWriter passes at most max bytes on (0: no limit); past that it cancels
-// the test's thread and drops the rest.
-type capWriter struct {
-	w   io.Writer
-	max uint64
-	n   uint64
-	cut bool
-	th  *runtime.Thread
+// transcript captures what a test prints: everything in order, and its
+// standard output alone (what expect comments are compared with). It keeps
+// at most max bytes (0: no limit); past that it cancels the test's thread
+// and drops the rest. Once closed it drops every write, so that a test
+// abandoned at its timeout cannot change a report being written.
+type transcript struct {
+	mu          sync.Mutex
+	all, stdout bytes.Buffer
+	max, n      uint64
+	cut, closed bool
+	th          *runtime.Thread
 }
 
-func (c *capWriter) Write(p []byte) (int, error) {
-	if c.max == 0 {
-		return c.w.Write(p)
-	}
-	if c.cut {
+// writer returns the transcript's standard output or standard error.
+func (t *transcript) writer(stdout bool) io.Writer { return &stream{t, stdout} }
+
+type stream struct {
+	t      *transcript
+	stdout bool
+}
+
+func (s *stream) Write(p []byte) (int, error) {
+	t := s.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed || t.cut {
 		return len(p), nil
 	}
-	room := c.max - c.n
-	if uint64(len(p)) > room {
-		c.w.Write(p[:room])
-		c.n, c.cut = c.max, true
-		if c.th != nil {
-			c.th.Cancel(fmt.Sprintf("the test printed more than %s (raise the limit with --max-output)", sizeText(c.max)))
+	keep := p
+	if t.max != 0 && uint64(len(p)) > t.max-t.n {
+		keep = p[:t.max-t.n]
+		t.cut = true
+		if t.th != nil {
+			t.th.Cancel(fmt.Sprintf("the test printed more than %s (raise the limit with --max-output)", sizeText(t.max)))
 		}
-		return len(p), nil
 	}
-	c.n += uint64(len(p))
-	return c.w.Write(p)
+	t.n += uint64(len(keep))
+	t.all.Write(keep)
+	if s.stdout {
+		t.stdout.Write(keep)
+	}
+	return len(p), nil
+}
+
+// close ends the capture and returns what it holds.
+func (t *transcript) close() (all, stdout string, cut bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.closed = true
+	return t.all.String(), t.stdout.String(), t.cut
 }
 
 // findTests expands folders into their *_test.mms files, sorted; files
