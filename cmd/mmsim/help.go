@@ -37,7 +37,10 @@ usage:
       --max-steps N               stop after N steps (default 10000000; 0 for no limit)
       --seed N  --trace  --debug  --leaks
   mmsim test [flags] [PATH...]   run the test blocks of *_test.mms files
-      --run REGEX  -v  --check=each|end|off  --max-steps N  --machine LINE  --leaks=false
+      --format text|tap|junit|json|gradescope  --out FILE   report format, and a file for it
+      --lib DIR  --run REGEX  -v  --jobs N                   student code, selection, workers
+      --timeout 10s  --max-steps N  --max-mem 16G  --max-output 1M   limits per test
+      --check=each|end|off  --machine LINE  --seed N  --leaks=false
   mmsim check FILE...         parse only
   mmsim repl                  the REPL, also when stdin is not a terminal
   mmsim version
@@ -57,7 +60,8 @@ const statementsHelp = `statements (one per line, or separated by ;):
   irq { }  softirq { }  atomic { }  cpu N { }  as PID { }      execution contexts
   print a, b    show VIEW [args]   assert c [, "message"]    check
   expect error|segv|bug|oom|warn ["text"] { }                  the block must fail so
-  test "name" [points=N] { }   setup { }   skip "why"          test files
+  test "name" [points=N] [visibility="hidden"] [tags=[..]] { }   setup { }   skip "why"
+  print x  # expect: 42         expected output; # expect[ALT]: alternatives; # expect-error: TEXT
   use "file.mms"                load definitions from a file next to the script
   int 0x80   int3               system call gate (number and arguments in regs); breakpoint
   p = spawn("name")  fork  exec "name"  exit  wait  switch PID   processes (current, task(pid))
