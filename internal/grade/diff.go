@@ -61,9 +61,11 @@ func myers(a, b []string) []op {
 	max := n + m
 	off := max + 1
 	v := make([]int, 2*max+3)
+	// trace[d] is the frontier before round d, diagonals -d..d: all that
+	// backtrack reads of it, so that memory grows as D², not (N+M)·D.
 	var trace [][]int
 	for d := 0; d <= max; d++ {
-		trace = append(trace, append([]int(nil), v...))
+		trace = append(trace, append([]int(nil), v[off-d:off+d+1]...))
 		for k := -d; k <= d; k += 2 {
 			var x int
 			if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
@@ -77,7 +79,7 @@ func myers(a, b []string) []op {
 			}
 			v[off+k] = x
 			if x >= n && y >= m {
-				return backtrack(trace, a, b, d, off)
+				return backtrack(trace, a, b, d)
 			}
 		}
 	}
@@ -85,19 +87,22 @@ func myers(a, b []string) []op {
 }
 
 // backtrack walks the saved frontiers from the end back to the start.
-func backtrack(trace [][]int, a, b []string, d, off int) []op {
+func backtrack(trace [][]int, a, b []string, d int) []op {
 	x, y := len(a), len(b)
 	var rev []op
 	for ; d >= 0; d-- {
-		v := trace[d]
+		v := trace[d] // v[k+d] is diagonal k
 		k := x - y
 		var prevK int
-		if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
+		if k == -d || (k != d && v[k-1+d] < v[k+1+d]) {
 			prevK = k + 1
 		} else {
 			prevK = k - 1
 		}
-		prevX := v[off+prevK]
+		prevX := 0
+		if d > 0 {
+			prevX = v[prevK+d]
+		}
 		prevY := prevX - prevK
 		if d == 0 {
 			prevX, prevY = 0, 0

@@ -119,3 +119,22 @@ func TestDiffLarge(t *testing.T) {
 		t.Errorf("%d lines added, want %d", got, maxMyers)
 	}
 }
+
+// BenchmarkDiff diffs two 2,000-line outputs that differ in every 50th
+// line, as a long show view with a few wrong counters would.
+func BenchmarkDiff(b *testing.B) {
+	var a, c []string
+	for i := 0; i < 2000; i++ {
+		line := "Node 0, zone   Normal " + strings.Repeat("x", i%7)
+		a = append(a, line)
+		if i%50 == 0 {
+			line += " changed"
+		}
+		c = append(c, line)
+	}
+	for b.Loop() {
+		if Diff("a", a, "b", c) == "" {
+			b.Fatal("no diff")
+		}
+	}
+}
