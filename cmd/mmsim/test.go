@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"mmsim/internal/grade"
 	"mmsim/kernelmodel"
@@ -548,6 +549,15 @@ func (s *stream) Write(p []byte) (int, error) {
 	keep := p
 	if t.max != 0 && uint64(len(p)) > t.max-t.n {
 		keep = p[:t.max-t.n]
+		// Cut at a character boundary, not inside a UTF-8 sequence.
+		for i := len(keep) - 1; i >= 0 && i >= len(keep)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(keep[i]) {
+				if !utf8.FullRune(keep[i:]) {
+					keep = keep[:i]
+				}
+				break
+			}
+		}
 		t.cut = true
 		if t.th != nil {
 			t.th.Cancel(fmt.Sprintf("the test printed more than %s (raise the limit with --max-output)", sizeText(t.max)))
