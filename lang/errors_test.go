@@ -136,6 +136,8 @@ func TestErrorPositions(t *testing.T) {
 		{"test \"a\" {}\ntest \"b\" {}\n  test \"a\" {}", `t.mms:3:3: syntax error: duplicate test name "a" (the first is at line 1)`, false},
 		{`test "" {}`, "t.mms:1:1: syntax error: a test needs a name", false},
 		{`test " " {}`, "t.mms:1:1: syntax error: a test needs a name", false},
+		{`test "a\nok 9" {}`, `t.mms:1:1: syntax error: a test name cannot hold control characters such as a new line: "a\nok 9"`, false},
+		{`test "a" points=1 tags=[] points=2 {}`, "t.mms:1:27: syntax error: test option points given twice", false},
 		{"f(a=1,\n  2)", "t.mms:2:3: syntax error: positional argument after a keyword argument", false},
 		{"x = " + strings.Repeat("-", 65) + "1", "t.mms:1:5: syntax error: too many prefix operators in a row (more than 64)", false},
 		{"x = 1 + " + strings.Repeat("~", 65) + "1", "t.mms:1:9: syntax error: too many prefix operators in a row (more than 64)", false},

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -18,9 +19,9 @@ const maxPrefix = 64
 type lowerer struct {
 	file   string
 	src    string
-	loops  int // enclosing loops in the current function
-	fns    int // enclosing functions
-	blocks int // enclosing blocks
+	loops  int            // enclosing loops in the current function
+	fns    int            // enclosing functions
+	blocks int            // enclosing blocks
 	tests  map[string]Pos // test names seen, where
 	err    *Error
 }
@@ -30,6 +31,10 @@ type lowerer struct {
 func (l *lowerer) testName(p Pos, name string) {
 	if strings.TrimSpace(name) == "" {
 		l.fail(p, "a test needs a name")
+		return
+	}
+	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		l.fail(p, "a test name cannot hold control characters such as a new line: %q", name)
 		return
 	}
 	if first, ok := l.tests[name]; ok {
@@ -231,6 +236,11 @@ func (l *lowerer) stmt(s stmt) Stmt {
 		t := &TestStmt{span: mkspan(s.Pos, s.EndPos), Name: strVal(s.Name)}
 		l.testName(pos(s.Pos), t.Name)
 		for _, o := range s.Opts {
+			for _, prev := range t.Opts {
+				if prev.Key == o.Key {
+					l.fail(pos(o.Pos), "test option %s given twice", o.Key)
+				}
+			}
 			t.Opts = append(t.Opts, TestOpt{Pos: pos(o.Pos), Key: o.Key, Value: l.expr(o.Value)})
 		}
 		t.Body = l.block(s.Body)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -41,13 +42,13 @@ func (th *Thread) ExecFile(f *lang.File) error {
 			}
 		}
 	}
-	if err := th.bootFor(stmts); err != nil {
+	if err := th.bootFor(f, stmts); err != nil {
 		return err
 	}
 	if th.loading == nil {
 		th.loading = map[string]bool{}
 	}
-	th.loading[f.Name] = true // a use cycle back to the script does nothing
+	th.loading[filepath.Clean(f.Name)] = true // a use cycle back to the script does nothing
 	if err := th.Exec(f, stmts); err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func (th *Thread) ExecFile(f *lang.File) error {
 
 // bootFor boots the default machine unless stmts start with a machine line
 // or a machine is already running.
-func (th *Thread) bootFor(stmts []lang.Stmt) error {
+func (th *Thread) bootFor(f *lang.File, stmts []lang.Stmt) error {
 	if th.booted {
 		return nil
 	}
@@ -74,7 +75,11 @@ func (th *Thread) bootFor(stmts []lang.Stmt) error {
 	}
 	if th.Host != nil {
 		if err := th.Host.Boot(th, nil); err != nil {
-			return th.errAt(lang.Pos{}, err)
+			var p lang.Pos // the default machine's errors are the file's
+			if f != nil && f.Name != "" {
+				p = lang.Pos{File: f.Name, Line: 1, Col: 1}
+			}
+			return th.errAt(p, err)
 		}
 	}
 	th.booted = true
@@ -84,7 +89,7 @@ func (th *Thread) bootFor(stmts []lang.Stmt) error {
 // Exec runs top-level statements of f in the global scope. The REPL calls
 // it once per entry.
 func (th *Thread) Exec(f *lang.File, stmts []lang.Stmt) error {
-	if err := th.bootFor(stmts); err != nil {
+	if err := th.bootFor(f, stmts); err != nil {
 		return err
 	}
 	fr := &frame{env: th.globals, file: f}
@@ -160,6 +165,9 @@ type TestInfo struct {
 	Tags       []string
 }
 
+// MaxPoints bounds a test's points, so that no sum of them overflows.
+const MaxPoints = 1_000_000
+
 // Visibilities are the values of visibility=, as Gradescope names them.
 var Visibilities = []string{"visible", "hidden", "after_due_date", "after_published"}
 
@@ -177,8 +185,8 @@ func (th *Thread) testInfo(fr *frame, t *lang.TestStmt) (*TestInfo, error) {
 		switch o.Key {
 		case "points":
 			n, ok := v.(Int)
-			if !ok || n < 0 {
-				return nil, bad("points must be an int >= 0, not %s", describe(v))
+			if !ok || n < 0 || n > MaxPoints {
+				return nil, bad("points must be an int from 0 to %d, not %s", MaxPoints, describe(v))
 			}
 			info.Points = int64(n)
 		case "visibility":
@@ -810,10 +818,11 @@ func (th *Thread) use(fr *frame, s *lang.UseStmt) error {
 	if th.loading == nil {
 		th.loading = map[string]bool{}
 	}
-	if th.loading[f.Name] {
+	key := filepath.Clean(f.Name) // ./t.mms and t.mms are one file
+	if th.loading[key] {
 		return nil // already loaded, or loading (a cycle)
 	}
-	th.loading[f.Name] = true
+	th.loading[key] = true
 	hidden := th.hiddenBuiltins()
 	for _, st := range f.Stmts {
 		switch st.(type) {

@@ -79,12 +79,13 @@ func (h *Host) Boot(th *runtime.Thread, m *lang.MachineStmt) error {
 		cfg.Seed = *h.Seed
 	}
 	if h.MaxMem != 0 && cfg.Mem > h.MaxMem {
-		var pos lang.Pos
-		if m != nil {
-			pos, _ = m.Span()
+		msg := fmt.Sprintf("machine: mem=%s is more simulated memory than this run allows (limit %s; raise it with --max-mem)",
+			kernelmodel.FormatSize(cfg.Mem), kernelmodel.FormatSize(h.MaxMem))
+		if m == nil {
+			return runtime.Errorf(runtime.KindLimit, "%s", strings.Replace(msg, "machine: ", "the default machine (the file has no machine line): ", 1))
 		}
-		return &runtime.Error{Kind: runtime.KindLimit, Pos: pos, Msg: fmt.Sprintf("machine: mem=%s is more simulated memory than this run allows (limit %s; raise it with --max-mem)",
-			kernelmodel.FormatSize(cfg.Mem), kernelmodel.FormatSize(h.MaxMem))}
+		pos, _ := m.Span()
+		return &runtime.Error{Kind: runtime.KindLimit, Pos: pos, Msg: msg}
 	}
 	mach, err := kernelmodel.Boot(cfg)
 	if err != nil {

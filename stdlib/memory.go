@@ -213,7 +213,7 @@ func LeakReport(h *Host) string {
 	var b strings.Builder
 	n := 0
 	for _, l := range m.Slab.Leaks() {
-		if arrays[l.Addr] || slices.Contains(caches, l.Cache) {
+		if arrays[l.Addr] || (l.From != nil && slices.Contains(caches, l.From)) {
 			continue
 		}
 		n++

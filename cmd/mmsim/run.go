@@ -201,6 +201,10 @@ func (e *env) check(args []string) int {
 type loader struct {
 	roots []string
 	src   sources
+	// from remembers the root each loaded file came from: a file found
+	// in a --lib folder (a student's) may use files of that folder only,
+	// never the tests' (which could hold a reference solution).
+	from map[string]string
 }
 
 func (l *loader) load(th *runtime.Thread, from lang.Pos, path string) (*lang.File, error) {
@@ -212,13 +216,24 @@ func (l *loader) load(th *runtime.Thread, from lang.Pos, path string) (*lang.Fil
 			return nil, fmt.Errorf("use %q: the path may not leave the script's folder (no ..)", path)
 		}
 	}
-	for _, root := range l.roots {
-		f, err := l.loadFrom(root, path)
-		if !errors.Is(err, errNotInRoot) {
-			return f, err
-		}
+	roots := l.roots
+	if root, ok := l.from[filepath.Clean(from.File)]; ok && len(l.roots) > 1 && root != l.roots[0] {
+		roots = []string{root}
 	}
-	return nil, fmt.Errorf("use %q: no such file in %s", path, strings.Join(l.roots, " or "))
+	for _, root := range roots {
+		f, err := l.loadFrom(root, path)
+		if errors.Is(err, errNotInRoot) {
+			continue
+		}
+		if err == nil {
+			if l.from == nil {
+				l.from = map[string]string{}
+			}
+			l.from[filepath.Clean(f.Name)] = root
+		}
+		return f, err
+	}
+	return nil, fmt.Errorf("use %q: no such file in %s", path, strings.Join(roots, " or "))
 }
 
 // errNotInRoot: the file does not exist in this root; try the next.

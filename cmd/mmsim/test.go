@@ -99,15 +99,15 @@ func (e *env) test(args []string) int {
 			fmt.Fprintf(e.stderr, "mmsim test: --out: %v\n", err)
 			return exitUsage
 		}
-		defer outFile.Close()
 	}
 	start := time.Now()
 	rep := &grade.Report{Results: runCases(o, cases)}
 	rep.Time = elapsed(start)
 	wopt := grade.WriteOptions{Verbose: o.verbose}
 	if outFile != nil {
-		if err := grade.Write(outFile, o.format, rep, wopt); err == nil {
-			err = outFile.Close()
+		err := grade.Write(outFile, o.format, rep, wopt)
+		if cerr := outFile.Close(); err == nil {
+			err = cerr
 		}
 		if err != nil {
 			fmt.Fprintf(e.stderr, "mmsim test: --out: %v\n", err)
@@ -213,6 +213,9 @@ func loadCases(name string, filter *regexp.Regexp) ([]*testCase, error) {
 	var exps []grade.Expectation
 	if err == nil {
 		exps, err = grade.ParseExpectations(f)
+	}
+	if err == nil {
+		err = grade.CheckPlacement(exps, runtime.Tests(f))
 	}
 	if err != nil {
 		var b bytes.Buffer
@@ -348,9 +351,14 @@ func runLimited(o *testOptions, tc *testCase, th *runtime.Thread) outcome {
 	case res := <-done:
 		return res
 	case <-time.After(abandonAfter):
-		return outcome{err: fmt.Errorf("%s, and it did not stop when cancelled", timeoutMsg(o.timeout))}
+		return outcome{err: abandoned(timeoutMsg(o.timeout) + ", and it did not stop when cancelled")}
 	}
 }
+
+// abandoned is the error of a test abandoned after its timeout.
+type abandoned string
+
+func (a abandoned) Error() string { return string(a) }
 
 func timeoutMsg(d time.Duration) string {
 	return fmt.Sprintf("the test ran longer than %s (raise the limit with --timeout)", d)
@@ -370,6 +378,14 @@ func judge(o *testOptions, r *grade.Result, tc *testCase, res outcome, src sourc
 	case err != nil && runtime.KindOf(err) == runtime.KindSkip:
 		var re *runtime.Error
 		errors.As(err, &re)
+		if re.Pos.File != "" && re.Pos.File != tc.file {
+			// Only the test file decides what is skipped: a skip in
+			// student code is a failure, or it could dodge the tests.
+			var b bytes.Buffer
+			src.report(&b, err)
+			fail("error", "a file loaded with use cannot skip a test:\n"+b.String())
+			return
+		}
 		r.Status, r.Message = grade.Skip, re.Msg
 		return
 	case cut:
@@ -377,7 +393,7 @@ func judge(o *testOptions, r *grade.Result, tc *testCase, res outcome, src sourc
 		return
 	}
 	if err != nil {
-		if e, ok := expectedError(tc, err); ok {
+		if e, ok := expectedError(tc, err); ok && !isLimit(err) {
 			if !strings.Contains(errMsg(err), e.Text) {
 				var b bytes.Buffer
 				src.report(&b, err)
@@ -441,6 +457,13 @@ func expectedError(tc *testCase, err error) (grade.Expectation, bool) {
 	return grade.Expectation{}, false
 }
 
+// isLimit reports whether err is a limit (steps, time, cancellation): no
+// expect-error accepts one.
+func isLimit(err error) bool {
+	_, ok := err.(abandoned)
+	return ok || runtime.KindOf(err) == runtime.KindLimit
+}
+
 // errMsg is an error's message without position and kind.
 func errMsg(err error) string {
 	var re *runtime.Error
@@ -456,7 +479,7 @@ func errKind(err error) string {
 	if errors.As(err, &le) {
 		return "syntax"
 	}
-	if strings.Contains(errMsg(err), "raise the limit with --timeout") {
+	if _, ok := err.(abandoned); ok {
 		return "timeout"
 	}
 	switch runtime.KindOf(err) {
@@ -471,6 +494,9 @@ func errKind(err error) string {
 	case runtime.KindInvariant:
 		return "invariant"
 	case runtime.KindLimit:
+		if strings.Contains(errMsg(err), "raise the limit with --timeout") {
+			return "timeout"
+		}
 		return "limit"
 	}
 	return "error"
@@ -583,13 +609,22 @@ func (t *transcript) close() (all, stdout string, cut bool) {
 // named explicitly are taken as they are.
 func findTests(paths []string) ([]string, error) {
 	var out []string
+	seen := map[string]bool{} // a file named twice runs once
+	add := func(files ...string) {
+		for _, f := range files {
+			if key := filepath.Clean(f); !seen[key] {
+				seen[key] = true
+				out = append(out, f)
+			}
+		}
+	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, err
 		}
 		if !st.IsDir() {
-			out = append(out, p)
+			add(p)
 			continue
 		}
 		var found []string
@@ -606,7 +641,7 @@ func findTests(paths []string) ([]string, error) {
 			return nil, err
 		}
 		sort.Strings(found)
-		out = append(out, found...)
+		add(found...)
 	}
 	return out, nil
 }

@@ -15,7 +15,7 @@ type op struct {
 // a shortest script is searched; past it the middle is all deleted and all
 // added, which is still a correct diff (Myers' saved frontiers grow as
 // (N+M)*D).
-const maxMyers = 4000
+const maxMyers = 2000
 
 // editScript returns an edit script from a to b: common leading and
 // trailing lines kept, and a shortest script for the middle.

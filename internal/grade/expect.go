@@ -21,10 +21,11 @@ type Expectation struct {
 	Text  string
 }
 
-// expectRE matches the start of an expectation comment. Anything of the
-// form "# expect...:" is taken as one, so that a misspelt one is an error
-// rather than silently not checked.
-var expectRE = regexp.MustCompile(`^#\s*expect(-[A-Za-z-]*)?(\[([^\]]*)\])?\s*:`)
+// expectRE matches the start of an expectation comment: the word expect
+// in any case, a suffix, an optional [ALT] and a colon. Anything of that
+// form is taken as one, so that a misspelt one ("# Expect:", "# expect
+// error:", "# expect-eror:") is an error rather than silently not checked.
+var expectRE = regexp.MustCompile(`^#\s*((?i)expect)([-_ ][A-Za-z0-9_ -]*)?(\[([^\]]*)\])?\s*:`)
 
 // ParseExpectations returns the expectation comments of a parsed file, in
 // source order. A comment that looks like one but is not well formed is an
@@ -32,28 +33,28 @@ var expectRE = regexp.MustCompile(`^#\s*expect(-[A-Za-z-]*)?(\[([^\]]*)\])?\s*:`
 func ParseExpectations(f *lang.File) ([]Expectation, error) {
 	var out []Expectation
 	for _, c := range lang.Comments(f.Name, f.Src) {
-		m := expectRE.FindStringSubmatchIndex(c.Text)
+		m := expectRE.FindStringSubmatch(c.Text)
 		if m == nil {
 			continue
 		}
-		suffix := ""
-		if m[2] >= 0 {
-			suffix = c.Text[m[2]:m[3]]
-		}
-		e := Expectation{Pos: c.Pos, Text: strings.TrimPrefix(c.Text[m[1]:], " ")}
+		kind := strings.TrimRight(m[1]+m[2], " ")
+		e := Expectation{Pos: c.Pos, Text: strings.TrimPrefix(c.Text[len(m[0]):], " ")}
 		e.Text = strings.TrimRight(e.Text, " \t\r")
 		bad := func(format string, args ...any) error {
 			return &lang.Error{Pos: c.Pos, Msg: fmt.Sprintf(format, args...)}
 		}
-		switch suffix {
-		case "":
-		case "-error":
+		switch kind {
+		case "expect":
+		case "expect-error":
 			e.Error = true
+			if e.Text == "" {
+				return nil, bad("expect-error needs the text the error must contain")
+			}
 		default:
-			return nil, bad("unknown expectation comment \"expect%s:\" (the kinds are expect:, expect[ALT]: and expect-error:)", suffix)
+			return nil, bad("unknown expectation comment \"%s:\" (the kinds are expect:, expect[ALT]: and expect-error:)", strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(m[0], "#"), ":")))
 		}
-		if m[4] >= 0 {
-			e.Alt = c.Text[m[6]:m[7]]
+		if m[3] != "" {
+			e.Alt = m[4]
 			switch {
 			case e.Error:
 				return nil, bad("expect-error cannot belong to an alternative output (write it without [%s])", e.Alt)
@@ -64,6 +65,20 @@ func ParseExpectations(f *lang.File) ([]Expectation, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// CheckPlacement rejects an expect-error outside every test block of a
+// file that has test blocks: it would end each test before its body ran.
+func CheckPlacement(exps []Expectation, tests []*lang.TestStmt) error {
+	if len(tests) == 0 {
+		return nil
+	}
+	for _, e := range exps {
+		if e.Error && ownerOf(e.Pos, tests) == nil {
+			return &lang.Error{Pos: e.Pos, Msg: "expect-error outside a test block would end every test before its body runs: put it inside a test"}
+		}
+	}
+	return nil
 }
 
 func isAltName(s string) bool {
@@ -149,10 +164,10 @@ func ownerOf(p lang.Pos, tests []*lang.TestStmt) *lang.TestStmt {
 // Lines splits output into lines for comparison: no trailing newline, and
 // trailing blanks of each line removed (editors strip them from comments).
 func Lines(output string) []string {
-	output = strings.TrimSuffix(output, "\n")
 	if output == "" {
 		return nil
 	}
+	output = strings.TrimSuffix(output, "\n")
 	lines := strings.Split(output, "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " \t\r")

@@ -25,6 +25,7 @@ x = "# expect: not a comment"
 fail("x")      # expect-error: x
 # expected: prose, not an expectation
 #expect:tight
+# expect [a]:
 `)
 	got, err := ParseExpectations(f)
 	if err != nil {
@@ -36,6 +37,7 @@ fail("x")      # expect-error: x
 		{Pos: lang.Pos{Line: 3, Col: 1}, Alt: "lru", Text: "3 1 2"},
 		{Pos: lang.Pos{Line: 5, Col: 16}, Error: true, Text: "x"},
 		{Pos: lang.Pos{Line: 7, Col: 1}, Text: "tight"},
+		{Pos: lang.Pos{Line: 8, Col: 1}, Alt: "a", Text: ""},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d expectations, want %d: %+v", len(got), len(want), got)
@@ -55,6 +57,10 @@ func TestParseExpectationsErrors(t *testing.T) {
 		{"fail(1) # expect-error[a]: 1\n", "expect-error cannot belong to an alternative output"},
 		{"print 1 # expect[]: 1\n", `alternative name "" in expect[...]`},
 		{"print 1 # expect[a b]: 1\n", `alternative name "a b"`},
+		{"print 1 # Expect: 1\n", `unknown expectation comment "Expect:"`},
+		{"print 1 # expect error: 1\n", `unknown expectation comment "expect error:"`},
+		{"print 1 # expect_error: 1\n", `unknown expectation comment "expect_error:"`},
+		{"fail(1) # expect-error:\n", "expect-error needs the text"},
 	}
 	for _, tt := range tests {
 		_, err := ParseExpectations(parse(t, tt.src))
@@ -77,6 +83,20 @@ test "alts" {
   fail("no")         # expect-error: no
 }
 `
+
+func TestCheckPlacement(t *testing.T) {
+	f := parse(t, "fail(1)  # expect-error: 1\ntest \"a\" { }\n")
+	exps, err := ParseExpectations(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckPlacement(exps, runtime.Tests(f)); err == nil || !strings.Contains(err.Error(), "t_test.mms:1:10: syntax error: expect-error outside a test block") {
+		t.Errorf("error %v", err)
+	}
+	if err := CheckPlacement(exps, nil); err != nil {
+		t.Errorf("a file without tests: %v", err)
+	}
+}
 
 func TestPlanFor(t *testing.T) {
 	f := parse(t, planSrc)
@@ -115,6 +135,12 @@ func TestCheckOutput(t *testing.T) {
 	all, _ := ParseExpectations(f)
 	tests := runtime.Tests(f)
 	one := PlanFor(all, tests, tests[0])
+	if got := Lines("\n"); len(got) != 1 || got[0] != "" {
+		t.Errorf("Lines of one empty line = %q", got)
+	}
+	if got := Lines(""); got != nil {
+		t.Errorf("Lines of no output = %q", got)
+	}
 	if msg, _ := one.CheckOutput("t_test.mms", "top\ns  \n1\n"); msg != "" {
 		t.Errorf("matching output (trailing blanks ignored) failed: %s", msg)
 	}

@@ -574,12 +574,10 @@ func (r *Regs) clone() *Regs {
 
 // LiveKernelMemory is what the tasks that exist hold in kernel memory, so
 // that a leak report (mm/kmemleak.c finds them referenced) leaves them
-// out: the names of the process caches, every object of which belongs to
-// a task (the task-objects invariant), and the vmalloc'd kernel stacks.
-func (s *System) LiveKernelMemory() (caches []string, stacks []arch.VirtAddr) {
-	for _, c := range []*slab.Cache{s.taskCache, s.mmCache, s.vmaCache, s.anonCache, s.avcCache} {
-		caches = append(caches, c.Name)
-	}
+// out: the process caches, every object of which belongs to a task (the
+// task-objects invariant), and the vmalloc'd kernel stacks.
+func (s *System) LiveKernelMemory() (caches []*slab.Cache, stacks []arch.VirtAddr) {
+	caches = []*slab.Cache{s.taskCache, s.mmCache, s.vmaCache, s.anonCache, s.avcCache}
 	if s.Layout.Arch != "x86_64" {
 		return caches, nil // order-1 page blocks, not vmalloc areas
 	}

@@ -200,6 +200,7 @@ type Leak struct {
 	Size  int
 	Cache string
 	Site  string
+	From  *Cache // the cache the object is in; nil for a large kmalloc
 }
 
 // Leaks lists the objects still allocated, lowest address first: slab
@@ -210,14 +211,14 @@ func (a *Allocator) Leaks() []Leak {
 		for s := range c.slabs {
 			for i := 0; i < s.Objects; i++ {
 				if s.used[i] && s.allocAt[i] != internalSite {
-					out = append(out, Leak{s.Addr(i), c.ObjectSize, c.Name, a.siteName(s.allocAt[i])})
+					out = append(out, Leak{s.Addr(i), c.ObjectSize, c.Name, a.siteName(s.allocAt[i]), c})
 				}
 			}
 		}
 	}
 	for pfn, l := range a.large {
 		if a.largeLive(pfn, l) {
-			out = append(out, Leak{a.Layout.Virt(uint64(pfn.Addr())), l.size, largeTag, a.siteName(l.site)})
+			out = append(out, Leak{a.Layout.Virt(uint64(pfn.Addr())), l.size, largeTag, a.siteName(l.site), nil})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Addr < out[j].Addr })
