@@ -906,17 +906,21 @@ func (o jsonObj) get(key string) (any, error) {
 	return v, nil
 }
 
-func (o jsonObj) str(key string) (string, error) {
+// typed returns the value of key as a T, which JSON calls what.
+func typed[T any](o jsonObj, key, what string) (T, error) {
+	var zero T
 	v, err := o.get(key)
 	if err != nil {
-		return "", err
+		return zero, err
 	}
-	s, ok := v.(string)
+	t, ok := v.(T)
 	if !ok {
-		return "", fmt.Errorf("%s is %s, not a string", o.where(key), jsonType(v))
+		return zero, fmt.Errorf("%s is %s, not %s", o.where(key), jsonType(v), what)
 	}
-	return s, nil
+	return t, nil
 }
+
+func (o jsonObj) str(key string) (string, error) { return typed[string](o, key, "a string") }
 
 func (o jsonObj) oneOf(key string, values ...string) (string, error) {
 	s, err := o.str(key)
@@ -927,26 +931,18 @@ func (o jsonObj) oneOf(key string, values ...string) (string, error) {
 }
 
 func (o jsonObj) num(key string) (float64, error) {
-	v, err := o.get(key)
+	n, err := typed[json.Number](o, key, "a number")
 	if err != nil {
 		return 0, err
-	}
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, fmt.Errorf("%s is %s, not a number", o.where(key), jsonType(v))
 	}
 	return n.Float64()
 }
 
 // integer is a number written as an integer, without fraction or exponent.
 func (o jsonObj) integer(key string) (int64, error) {
-	v, err := o.get(key)
+	n, err := typed[json.Number](o, key, "an integer")
 	if err != nil {
 		return 0, err
-	}
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, fmt.Errorf("%s is %s, not an integer", o.where(key), jsonType(v))
 	}
 	i, err := n.Int64()
 	if err != nil {
@@ -955,17 +951,7 @@ func (o jsonObj) integer(key string) (int64, error) {
 	return i, nil
 }
 
-func (o jsonObj) array(key string) ([]any, error) {
-	v, err := o.get(key)
-	if err != nil {
-		return nil, err
-	}
-	a, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("%s is %s, not an array", o.where(key), jsonType(v))
-	}
-	return a, nil
-}
+func (o jsonObj) array(key string) ([]any, error) { return typed[[]any](o, key, "an array") }
 
 func (o jsonObj) strings(key string) ([]string, error) {
 	a, err := o.array(key)
