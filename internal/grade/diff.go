@@ -11,11 +11,10 @@ type op struct {
 	a, b int // 0-based line indexes in a and b (the one that applies)
 }
 
-// maxMyers bounds the lines left after common ends are taken off for which
-// a shortest script is searched; past it the middle is all deleted and all
-// added, which is still a correct diff (Myers' saved frontiers grow as
-// (N+M)*D).
-const maxMyers = 2000
+// maxEdits bounds the search for a shortest script: Myers' time grows as
+// (N+M)·D and its saved frontiers as D². Past maxEdits differences the
+// middle is shown all deleted and all added, which is still a correct diff.
+const maxEdits = 1000
 
 // editScript returns an edit script from a to b: common leading and
 // trailing lines kept, and a shortest script for the middle.
@@ -33,10 +32,9 @@ func editScript(a, b []string) []op {
 		ops = append(ops, op{' ', i, i})
 	}
 	ma, mb := a[pre:len(a)-suf], b[pre:len(b)-suf]
-	var mid []op
-	if len(ma)+len(mb) <= maxMyers {
-		mid = myers(ma, mb)
-	} else {
+	mid, ok := myers(ma, mb)
+	if !ok {
+		mid = nil
 		for i := range ma {
 			mid = append(mid, op{'-', i, 0})
 		}
@@ -56,7 +54,7 @@ func editScript(a, b []string) []op {
 // myers returns a shortest edit script from a to b, found with Myers'
 // O((N+M)D) greedy algorithm ("An O(ND) Difference Algorithm and Its
 // Variations", 1986).
-func myers(a, b []string) []op {
+func myers(a, b []string) ([]op, bool) {
 	n, m := len(a), len(b)
 	max := n + m
 	off := max + 1
@@ -65,6 +63,9 @@ func myers(a, b []string) []op {
 	// backtrack reads of it, so that memory grows as D², not (N+M)·D.
 	var trace [][]int
 	for d := 0; d <= max; d++ {
+		if d > maxEdits {
+			return nil, false
+		}
 		trace = append(trace, append([]int(nil), v[off-d:off+d+1]...))
 		for k := -d; k <= d; k += 2 {
 			var x int
@@ -79,11 +80,11 @@ func myers(a, b []string) []op {
 			}
 			v[off+k] = x
 			if x >= n && y >= m {
-				return backtrack(trace, a, b, d)
+				return backtrack(trace, a, b, d), true
 			}
 		}
 	}
-	return nil
+	return nil, true // unreachable: d = N+M always reaches the end
 }
 
 // backtrack walks the saved frontiers from the end back to the start.

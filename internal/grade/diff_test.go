@@ -103,20 +103,21 @@ func lcs(a, b []string) int {
 	return dp[0][0]
 }
 
-// TestDiffLarge checks that a middle too large for Myers' search still
-// gives a correct diff.
+// TestDiffLarge checks that inputs with more differences than Myers'
+// search is allowed still give a correct diff.
 func TestDiffLarge(t *testing.T) {
 	var a, b []string
-	for i := 0; i < maxMyers; i++ {
+	n := maxEdits
+	for i := 0; i < n; i++ {
 		a = append(a, "a"+string(rune('0'+i%10)))
 		b = append(b, "b"+string(rune('0'+i%10)))
 	}
 	d := Diff("a", a, "b", b)
-	if got := strings.Count(d, "\n-"); got != maxMyers {
-		t.Errorf("%d lines removed, want %d", got, maxMyers)
+	if got := strings.Count(d, "\n-"); got != n {
+		t.Errorf("%d lines removed, want %d", got, n)
 	}
-	if got := strings.Count(d, "\n+"); got != maxMyers+1 { // +1: the +++ header
-		t.Errorf("%d lines added, want %d", got, maxMyers)
+	if got := strings.Count(d, "\n+"); got != n+1 { // +1: the +++ header
+		t.Errorf("%d lines added, want %d", got, n)
 	}
 }
 
@@ -136,5 +137,20 @@ func BenchmarkDiff(b *testing.B) {
 		if Diff("a", a, "b", c) == "" {
 			b.Fatal("no diff")
 		}
+	}
+}
+
+// TestDiffLongFewChanges checks that a long output with few differences
+// gets a minimal diff, not the fallback.
+func TestDiffLongFewChanges(t *testing.T) {
+	var a, b []string
+	for i := 0; i < 5000; i++ {
+		line := strings.Repeat("x", i%13) + string(rune('a'+i%26))
+		a, b = append(a, line), append(b, line)
+	}
+	b[100], b[4000] = "changed", "changed too"
+	d := Diff("a", a, "b", b)
+	if got := strings.Count(d, "\n-"); got != 2 {
+		t.Errorf("%d lines removed, want 2:\n%s", got, d)
 	}
 }
