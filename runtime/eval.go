@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 
 	"mmsim/lang"
@@ -839,10 +840,15 @@ func (th *Thread) use(fr *frame, s *lang.UseStmt) error {
 		if len(th.globals.vars) == n {
 			continue
 		}
-		for _, name := range sortedNames(th.globals.vars) {
-			if _, builtin := th.Universe[name]; builtin && !hidden[name] {
-				return th.errorf(st, "a file loaded with use cannot redefine the built-in %s", name)
+		if now := th.hiddenBuiltins(); len(now) > len(hidden) {
+			var names []string
+			for name := range now {
+				if !hidden[name] {
+					names = append(names, name)
+				}
 			}
+			sort.Strings(names)
+			return th.errorf(st, "a file loaded with use cannot redefine the built-in %s", names[0])
 		}
 	}
 	return nil

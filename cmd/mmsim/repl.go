@@ -140,7 +140,7 @@ func historyFile() string {
 
 func (e *env) newSession(o *options) (*session, error) {
 	s := &session{e: e, o: o, src: sources{}}
-	th, err := e.newThread(o, ".", s.src)
+	th, err := e.newThread(o, s.src, ".")
 	if err != nil {
 		return nil, err
 	}

@@ -61,8 +61,9 @@ func parseSeed(s string) (int64, error) {
 	return int64(v), nil
 }
 
-// newThread makes a thread for a script in dir with the options applied.
-func (e *env) newThread(o *options, dir string, src sources) (*runtime.Thread, error) {
+// newThread makes a thread with the options applied, whose use statements
+// load files from roots: the script's folder first.
+func (e *env) newThread(o *options, src sources, roots ...string) (*runtime.Thread, error) {
 	th, host := stdlib.NewThread(e.stdout, e.stderr)
 	if o.machine != "" || o.seedSet {
 		var cfg kernelmodel.Config
@@ -89,7 +90,7 @@ func (e *env) newThread(o *options, dir string, src sources) (*runtime.Thread, e
 	if o.trace {
 		th.Trace = e.stderr
 	}
-	th.Load = (&loader{roots: []string{dir}, src: src}).load
+	th.Load = (&loader{roots: roots, src: src}).load
 	return th, nil
 }
 
@@ -131,7 +132,7 @@ func (e *env) run(args []string) int {
 	if name != "<stdin>" && name != "<command line>" {
 		dir = filepath.Dir(name)
 	}
-	th, err := e.newThread(&o, dir, src)
+	th, err := e.newThread(&o, src, dir)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "mmsim: %v\n", err)
 		return exitUsage

@@ -211,11 +211,13 @@ func loadCases(name string, filter *regexp.Regexp) ([]*testCase, error) {
 	src := sources{name: string(data)}
 	f, err := lang.Parse(name, string(data))
 	var exps []grade.Expectation
+	var blocks []*lang.TestStmt
 	if err == nil {
+		blocks = runtime.Tests(f)
 		exps, err = grade.ParseExpectations(f)
 	}
 	if err == nil {
-		err = grade.CheckPlacement(exps, runtime.Tests(f))
+		err = grade.CheckPlacement(exps, blocks)
 	}
 	if err != nil {
 		var b bytes.Buffer
@@ -224,13 +226,13 @@ func loadCases(name string, filter *regexp.Regexp) ([]*testCase, error) {
 			Message: firstLine(b.String()), Details: b.String()}
 		return []*testCase{{file: name, result: r}}, nil
 	}
-	blocks := runtime.Tests(f)
+	plans := grade.Plans(exps, blocks)
 	var cases []*testCase
 	if len(blocks) == 0 {
-		cases = append(cases, &testCase{file: name, name: filepath.Base(name), f: f, plan: grade.PlanFor(exps, nil, nil)})
+		cases = append(cases, &testCase{file: name, name: filepath.Base(name), f: f, plan: plans[0]})
 	}
-	for _, b := range blocks {
-		cases = append(cases, &testCase{file: name, name: b.Name, f: f, block: b, plan: grade.PlanFor(exps, blocks, b)})
+	for i, b := range blocks {
+		cases = append(cases, &testCase{file: name, name: b.Name, f: f, block: b, plan: plans[i]})
 	}
 	var out []*testCase
 	for _, c := range cases {
@@ -268,6 +270,7 @@ func runCases(o *testOptions, cases []*testCase) []grade.Result {
 // outcome is how a test's run ended.
 type outcome struct {
 	done     bool // the test's goroutine finished (it was not abandoned)
+	timedOut bool // the timeout cancelled it (err is that cancellation, unless done is false)
 	err      error
 	panicked any    // the value of a panic, if the interpreter panicked
 	stack    []byte // where it panicked
@@ -285,12 +288,12 @@ func runCase(o *testOptions, tc *testCase) grade.Result {
 	}
 	tr := &transcript{max: o.maxOutput}
 	src := sources{tc.file: tc.f.Src}
-	th, err := (&env{stdout: tr.writer(true), stderr: tr.writer(false)}).newThread(&o.options, filepath.Dir(tc.file), src)
+	roots := append([]string{filepath.Dir(tc.file)}, o.libs...)
+	th, err := (&env{stdout: tr.writer(true), stderr: tr.writer(false)}).newThread(&o.options, src, roots...)
 	if err != nil { // the flags were checked before
 		r.Status, r.Kind, r.Message = grade.Fail, "internal", "internal error: "+err.Error()
 		return r
 	}
-	th.Load = (&loader{roots: append([]string{filepath.Dir(tc.file)}, o.libs...), src: src}).load
 	stdlib.HostOf(th).MaxMem = o.maxMem
 	tr.th = th
 	start := time.Now()
@@ -349,16 +352,12 @@ func runLimited(o *testOptions, tc *testCase, th *runtime.Thread) outcome {
 	th.Cancel(timeoutMsg(o.timeout))
 	select {
 	case res := <-done:
+		res.timedOut = runtime.KindOf(res.err) == runtime.KindLimit
 		return res
 	case <-time.After(abandonAfter):
-		return outcome{err: abandoned(timeoutMsg(o.timeout) + ", and it did not stop when cancelled")}
+		return outcome{timedOut: true, err: errors.New(timeoutMsg(o.timeout) + ", and it did not stop when cancelled")}
 	}
 }
-
-// abandoned is the error of a test abandoned after its timeout.
-type abandoned string
-
-func (a abandoned) Error() string { return string(a) }
 
 func timeoutMsg(d time.Duration) string {
 	return fmt.Sprintf("the test ran longer than %s (raise the limit with --timeout)", d)
@@ -393,7 +392,7 @@ func judge(o *testOptions, r *grade.Result, tc *testCase, res outcome, src sourc
 		return
 	}
 	if err != nil {
-		if e, ok := expectedError(tc, err); ok && !isLimit(err) {
+		if e, ok := expectedError(tc, err); ok && !res.timedOut && runtime.KindOf(err) != runtime.KindLimit {
 			if !strings.Contains(errMsg(err), e.Text) {
 				var b bytes.Buffer
 				src.report(&b, err)
@@ -402,9 +401,13 @@ func judge(o *testOptions, r *grade.Result, tc *testCase, res outcome, src sourc
 			}
 			err = nil // the expected failure: the test goes on to its output
 		} else {
+			kind := errKind(err)
+			if res.timedOut {
+				kind = "timeout"
+			}
 			var b bytes.Buffer
 			src.report(&b, err)
-			fail(errKind(err), b.String())
+			fail(kind, b.String())
 			return
 		}
 	} else if len(tc.plan.Errors) > 0 {
@@ -457,13 +460,6 @@ func expectedError(tc *testCase, err error) (grade.Expectation, bool) {
 	return grade.Expectation{}, false
 }
 
-// isLimit reports whether err is a limit (steps, time, cancellation): no
-// expect-error accepts one.
-func isLimit(err error) bool {
-	_, ok := err.(abandoned)
-	return ok || runtime.KindOf(err) == runtime.KindLimit
-}
-
 // errMsg is an error's message without position and kind.
 func errMsg(err error) string {
 	var re *runtime.Error
@@ -473,33 +469,23 @@ func errMsg(err error) string {
 	return err.Error()
 }
 
-// errKind names the kind of a test's error for the report.
+// errKind names the kind of a test's error for the report (a timeout is
+// known to the runner, not from the error).
 func errKind(err error) string {
 	var le *lang.Error
 	if errors.As(err, &le) {
 		return "syntax"
 	}
-	if _, ok := err.(abandoned); ok {
-		return "timeout"
-	}
-	switch runtime.KindOf(err) {
+	switch k := runtime.KindOf(err); k {
 	case runtime.KindAssert:
 		return "assertion"
-	case runtime.KindBug:
-		return "bug"
-	case runtime.KindSegv:
-		return "segv"
-	case runtime.KindOOM:
-		return "oom"
 	case runtime.KindInvariant:
 		return "invariant"
 	case runtime.KindLimit:
-		if strings.Contains(errMsg(err), "raise the limit with --timeout") {
-			return "timeout"
-		}
 		return "limit"
+	default:
+		return k.ExpectName() // error, bug, segv, oom
 	}
-	return "error"
 }
 
 // staticInfo reads points, visibility and tags from a test header whose

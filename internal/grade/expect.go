@@ -74,7 +74,7 @@ func CheckPlacement(exps []Expectation, tests []*lang.TestStmt) error {
 		return nil
 	}
 	for _, e := range exps {
-		if e.Error && ownerOf(e.Pos, tests) == nil {
+		if e.Error && ownerOf(e.Pos, tests) < 0 {
 			return &lang.Error{Pos: e.Pos, Msg: "expect-error outside a test block would end every test before its body runs: put it inside a test"}
 		}
 	}
@@ -103,22 +103,33 @@ type Plan struct {
 	Errors  []Expectation
 }
 
-// PlanFor selects the expectations of the test block t (nil: the whole
-// file is the test). A test has the expectations on the lines of its block
-// (from the header's line to the closing brace's) and those outside every
-// test block (top level, setup, functions), which run before it; the
-// latter come first.
-func PlanFor(all []Expectation, tests []*lang.TestStmt, t *lang.TestStmt) Plan {
-	var outer, inner []Expectation
+// Plans returns the plan of each test block of a file, in order, or the
+// one plan of a file without test blocks. A test has the expectations on
+// the lines of its block (from the header's line to the closing brace's)
+// and those outside every test block (top level, setup, functions), which
+// run before it; the latter come first.
+func Plans(all []Expectation, tests []*lang.TestStmt) []Plan {
+	if len(tests) == 0 {
+		return []Plan{planOf(all)}
+	}
+	var outer []Expectation
+	inner := make([][]Expectation, len(tests))
 	for _, e := range all {
-		switch owner := ownerOf(e.Pos, tests); {
-		case owner == nil:
+		if i := ownerOf(e.Pos, tests); i < 0 {
 			outer = append(outer, e)
-		case owner == t:
-			inner = append(inner, e)
+		} else {
+			inner[i] = append(inner[i], e)
 		}
 	}
-	mine := append(outer, inner...)
+	plans := make([]Plan, len(tests))
+	for i := range tests {
+		plans[i] = planOf(append(slices.Clip(outer), inner[i]...))
+	}
+	return plans
+}
+
+// planOf makes the plan of one test's expectations, in order.
+func planOf(mine []Expectation) Plan {
 	var p Plan
 	var lines []Expectation
 	for _, e := range mine {
@@ -151,14 +162,15 @@ func PlanFor(all []Expectation, tests []*lang.TestStmt, t *lang.TestStmt) Plan {
 	return p
 }
 
-func ownerOf(p lang.Pos, tests []*lang.TestStmt) *lang.TestStmt {
-	for _, t := range tests {
+// ownerOf returns the index of the test block whose lines hold p, or -1.
+func ownerOf(p lang.Pos, tests []*lang.TestStmt) int {
+	for i, t := range tests {
 		start, end := t.Span()
 		if p.Line >= start.Line && p.Line <= end.Line {
-			return t
+			return i
 		}
 	}
-	return nil
+	return -1
 }
 
 // Lines splits output into lines for comparison: no trailing newline, and

@@ -98,7 +98,7 @@ func TestCheckPlacement(t *testing.T) {
 	}
 }
 
-func TestPlanFor(t *testing.T) {
+func TestPlans(t *testing.T) {
 	f := parse(t, planSrc)
 	all, err := ParseExpectations(f)
 	if err != nil {
@@ -112,20 +112,20 @@ func TestPlanFor(t *testing.T) {
 		}
 		return strings.Join(parts, " ")
 	}
-	if got, want := lines(PlanFor(all, tests, tests[0])), "=top,s,1"; got != want {
+	if got, want := lines(Plans(all, tests)[0]), "=top,s,1"; got != want {
 		t.Errorf("one: %s, want %s", got, want)
 	}
-	if got, want := lines(PlanFor(all, tests, tests[1])), "=top,s,2"; got != want {
+	if got, want := lines(Plans(all, tests)[1]), "=top,s,2"; got != want {
 		t.Errorf("two (expectation after the closing brace): %s, want %s", got, want)
 	}
-	p := PlanFor(all, tests, tests[2])
+	p := Plans(all, tests)[2]
 	if got, want := lines(p), "x=top,s,a,end y=top,s,b,end"; got != want {
 		t.Errorf("alts: %s, want %s", got, want)
 	}
 	if len(p.Errors) != 1 || p.Errors[0].Pos.Line != 11 {
 		t.Errorf("alts: errors %+v, want one on line 11", p.Errors)
 	}
-	if got := lines(PlanFor(nil, tests, tests[0])); got != "" {
+	if got := lines(Plans(nil, tests)[0]); got != "" {
 		t.Errorf("no expectations: %q, want none", got)
 	}
 }
@@ -134,7 +134,7 @@ func TestCheckOutput(t *testing.T) {
 	f := parse(t, planSrc)
 	all, _ := ParseExpectations(f)
 	tests := runtime.Tests(f)
-	one := PlanFor(all, tests, tests[0])
+	one := Plans(all, tests)[0]
 	if got := Lines("\n"); len(got) != 1 || got[0] != "" {
 		t.Errorf("Lines of one empty line = %q", got)
 	}
@@ -159,7 +159,7 @@ func TestCheckOutput(t *testing.T) {
 	if msg, _ := one.CheckOutput("t_test.mms", "top\n"); msg != `output line 2: missing "s" (expected at t_test.mms:2:22)` {
 		t.Errorf("missing line: %s", msg)
 	}
-	alts := PlanFor(all, tests, tests[2])
+	alts := Plans(all, tests)[2]
 	for _, out := range []string{"top\ns\na\nend\n", "top\ns\nb\nend\n"} {
 		if msg, _ := alts.CheckOutput("t_test.mms", out); msg != "" {
 			t.Errorf("alternative %q rejected: %s", out, msg)
@@ -172,7 +172,7 @@ func TestCheckOutput(t *testing.T) {
 	if !strings.HasPrefix(details, msg+"\nthe output matches none of the 2 acceptable outputs (x, y); the closest is [y]:\n") {
 		t.Errorf("alternatives: details\n%s", details)
 	}
-	none := PlanFor(nil, tests, tests[0])
+	none := Plans(nil, tests)[0]
 	if msg, _ := none.CheckOutput("t_test.mms", "anything"); msg != "" {
 		t.Errorf("a test without expectations checked its output: %s", msg)
 	}

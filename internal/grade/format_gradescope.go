@@ -47,7 +47,7 @@ type gradescopeTest struct {
 func gradescopeSummary(r *Report) string {
 	visible := &Report{}
 	for _, res := range r.Results {
-		if res.Visibility == "" || res.Visibility == "visible" {
+		if visibilityOf(&res) == "visible" {
 			visible.Results = append(visible.Results, res)
 		}
 	}

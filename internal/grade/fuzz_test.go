@@ -56,11 +56,7 @@ func FuzzExpectations(f *testing.F) {
 			return
 		}
 		tests := runtime.Tests(file)
-		var plans []Plan
-		plans = append(plans, PlanFor(exps, tests, nil))
-		for _, ts := range tests {
-			plans = append(plans, PlanFor(exps, tests, ts))
-		}
+		plans := append(Plans(exps, nil), Plans(exps, tests)...)
 		for _, p := range plans {
 			msg, details := p.CheckOutput("f_test.mms", output)
 			if (msg == "") != (details == "") {
